@@ -1,0 +1,154 @@
+"""Residents: first contact, the profile, follow state and roles."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.errors import InvalidInput, NotFound
+from bot.models import Community, Resident, utc_now
+
+PHONE = re.compile(r"^1[3-9]\d{9}$")
+# Touching the customer-service window on every message would write on every request;
+# a minute's precision is plenty for a 48-hour window.
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+def mask_phone(phone: str | None) -> str:
+    """`13800138000` → `138****8000`; what rosters and logs show."""
+    if not phone:
+        return "-"
+    if len(phone) < 7:
+        return "*" * len(phone)
+    return f"{phone[:3]}****{phone[-4:]}"
+
+
+def by_openid(session: Session, openid: str) -> Resident | None:
+    return session.execute(select(Resident).where(Resident.openid == openid)).scalar_one_or_none()
+
+
+def get_or_create(session: Session, openid: str) -> Resident:
+    """The row for this openid, created (unregistered) on first contact."""
+    resident = by_openid(session, openid)
+    if resident is not None:
+        return resident
+    try:
+        with session.begin_nested():
+            resident = Resident(openid=openid, role="resident", subscribed=True)
+            session.add(resident)
+    except IntegrityError:
+        # Another request for the same new person won the race.
+        resident = by_openid(session, openid)
+        assert resident is not None
+    return resident
+
+
+def touch(session: Session, resident: Resident, *, event: bool, now: datetime | None = None) -> None:
+    """Record contact, which opens WeChat's customer-service window (48 h text, 1 min event)."""
+    now = now or utc_now()
+    if event:
+        resident.last_event_at = now
+    elif resident.last_message_at is None or now - resident.last_message_at >= TOUCH_EVERY:
+        resident.last_message_at = now
+
+
+def set_subscribed(session: Session, resident: Resident, subscribed: bool) -> None:
+    resident.subscribed = subscribed
+
+
+def validate_name(name: str) -> str:
+    name = name.strip()
+    if not 2 <= len(name) <= 20 or any(ch.isdigit() for ch in name):
+        raise InvalidInput("name")
+    return name
+
+
+def validate_phone(phone: str) -> str:
+    phone = phone.replace(" ", "").replace("-", "")
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    if not PHONE.match(phone):
+        raise InvalidInput("phone")
+    return phone
+
+
+def validate_employer(employer: str) -> str:
+    employer = employer.strip()
+    if not 2 <= len(employer) <= 40:
+        raise InvalidInput("employer")
+    return employer
+
+
+def save_profile(
+    session: Session,
+    resident: Resident,
+    *,
+    name: str,
+    phone: str,
+    community_id: int,
+    is_party_member: bool,
+    employer: str | None,
+) -> Resident:
+    """Store a validated profile; the first save also assigns the volunteer number."""
+    resident.name = validate_name(name)
+    resident.phone = validate_phone(phone)
+    if session.get(Community, community_id) is None:
+        raise NotFound("community")
+    resident.community_id = community_id
+    resident.is_party_member = is_party_member
+    resident.employer = validate_employer(employer) if is_party_member and employer else None
+    if resident.registered_at is None or resident.erased_at is not None:
+        resident.registered_at = utc_now()
+        resident.erased_at = None
+    session.flush()
+    if not resident.volunteer_no:
+        resident.volunteer_no = f"ZY{resident.id:07d}"
+    session.flush()
+    return resident
+
+
+def communities(session: Session) -> list[Community]:
+    """All communities in their set order (the order residents choose from)."""
+    return list(session.execute(select(Community).order_by(Community.position, Community.id)).scalars())
+
+
+def community_by_name(session: Session, name: str) -> Community | None:
+    return session.execute(select(Community).where(Community.name == name.strip())).scalar_one_or_none()
+
+
+def add_community(session: Session, name: str) -> Community:
+    name = name.strip()
+    if not name:
+        raise InvalidInput("社区名称不能为空")
+    existing = community_by_name(session, name)
+    if existing is not None:
+        return existing
+    last = session.execute(select(Community.position).order_by(Community.position.desc()).limit(1)).scalar()
+    community = Community(name=name, position=(last or 0) + 1)
+    session.add(community)
+    session.flush()
+    return community
+
+
+def grant_role(session: Session, openid: str, role: str, community: Community | None = None) -> Resident:
+    if role not in ("organizer", "admin"):
+        raise InvalidInput(f"unknown role {role!r}")
+    resident = get_or_create(session, openid)
+    resident.role = role
+    resident.role_community_id = community.id if community else None
+    session.flush()
+    return resident
+
+
+def revoke_role(session: Session, openid: str) -> Resident:
+    resident = by_openid(session, openid)
+    if resident is None:
+        raise NotFound(f"no resident with openid {openid}")
+    resident.role = "resident"
+    resident.role_community_id = None
+    session.flush()
+    return resident

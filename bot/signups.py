@@ -1,0 +1,198 @@
+"""Sign-up, waitlist and cancellation: the rules of SPEC §5.
+
+Every change to an activity's places happens with the activity locked
+(`activities.lock`), so capacity holds whatever the concurrency, across processes and
+machines. The resident's row is locked first (always in that order) so one person
+cannot take two overlapping places at once from two phones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot import activities, notices
+from bot.errors import AlreadySignedUp, NotRegistered, ScheduleConflict, SignupClosed, UserError
+from bot.models import Activity, Resident, Signup, utc_now
+from bot.timefmt import fmt
+from config import texts
+
+
+@dataclass(frozen=True)
+class SignupResult:
+    signup: Signup
+    activity: Activity
+    position: int  # 0 when confirmed, else the place in line (1-based)
+
+    @property
+    def confirmed(self) -> bool:
+        return self.signup.status == "confirmed"
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    activity: Activity
+    was: str  # confirmed | waitlisted
+    promoted: Signup | None
+
+
+def _lock_resident(session: Session, resident_id: int) -> Resident:
+    return session.execute(
+        select(Resident).where(Resident.id == resident_id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def conflicting(session: Session, resident_id: int, activity: Activity) -> Activity | None:
+    """A published activity overlapping this one in which the person holds a confirmed place."""
+    return session.execute(
+        select(Activity)
+        .join(Signup, Signup.activity_id == Activity.id)
+        .where(
+            Signup.resident_id == resident_id,
+            Signup.status == "confirmed",
+            Activity.id != activity.id,
+            Activity.status == "published",
+            Activity.start_at < activity.end_at,
+            Activity.end_at > activity.start_at,
+        )
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def confirmed_count(session: Session, activity_id: int) -> int:
+    return session.execute(
+        select(func.count()).select_from(Signup).where(Signup.activity_id == activity_id, Signup.status == "confirmed")
+    ).scalar_one()
+
+
+def position(session: Session, signup: Signup) -> int:
+    """1-based place in the waitlist; 0 when not waitlisted."""
+    if signup.status != "waitlisted":
+        return 0
+    ahead = session.execute(
+        select(func.count())
+        .select_from(Signup)
+        .where(Signup.activity_id == signup.activity_id, Signup.status == "waitlisted", Signup.seq < signup.seq)
+    ).scalar_one()
+    return ahead + 1
+
+
+def _check_open(activity: Activity, now: datetime) -> None:
+    if activity.status != "published":
+        raise SignupClosed(texts.SIGNUP_NOT_OPEN.format(id=activity.id, status=texts.STATUS_NAMES.get(activity.status, activity.status)))
+    if now >= activity.deadline_at:
+        raise SignupClosed(texts.SIGNUP_CLOSED.format(id=activity.id))
+
+
+def sign_up(session: Session, resident_id: int, activity_id: int, now: datetime | None = None) -> SignupResult:
+    """Take a place, or a place in line when full. Raises a UserError with the reason when refused."""
+    now = now or utc_now()
+    resident = _lock_resident(session, resident_id)
+    if not resident.registered:
+        raise NotRegistered(texts.REG_NEEDED_FOR_SIGNUP.format(activity_id=activity_id))
+    activity = activities.lock(session, activity_id)
+    _check_open(activity, now)
+
+    signup = session.execute(
+        select(Signup).where(Signup.activity_id == activity_id, Signup.resident_id == resident_id)
+    ).scalar_one_or_none()
+    if signup is not None and signup.status == "confirmed":
+        raise AlreadySignedUp(texts.SIGNUP_ALREADY.format(id=activity.id, title=activity.title))
+    if signup is not None and signup.status == "waitlisted":
+        raise AlreadySignedUp(texts.SIGNUP_ALREADY_WAITLIST.format(id=activity.id, position=position(session, signup)))
+
+    full = confirmed_count(session, activity_id) >= activity.capacity
+    if not full:
+        other = conflicting(session, resident_id, activity)
+        if other is not None:
+            raise ScheduleConflict(texts.SIGNUP_CONFLICT.format(other_id=other.id, other_title=other.title))
+
+    activity.signup_seq += 1
+    status = "waitlisted" if full else "confirmed"
+    if signup is None:
+        signup = Signup(activity_id=activity_id, resident_id=resident_id, status=status, seq=activity.signup_seq)
+        session.add(signup)
+    else:  # a cancelled sign-up comes back at the end of the line
+        signup.status = status
+        signup.seq = activity.signup_seq
+        signup.cancelled_at = None
+        signup.created_at = now
+    signup.confirmed_at = now if status == "confirmed" else None
+    session.flush()
+    return SignupResult(signup, activity, position(session, signup))
+
+
+def cancel(session: Session, resident_id: int, activity_id: int, now: datetime | None = None, *, status: str = "cancelled") -> CancelResult:
+    """Give up a place or a place in line; the first eligible person in line moves up.
+
+    `status` is `left` when the person answered a reminder with `请假`.
+    """
+    now = now or utc_now()
+    _lock_resident(session, resident_id)
+    activity = activities.lock(session, activity_id)
+    signup = session.execute(
+        select(Signup).where(Signup.activity_id == activity_id, Signup.resident_id == resident_id)
+    ).scalar_one_or_none()
+    if signup is None or signup.status not in ("confirmed", "waitlisted"):
+        raise UserError(texts.CANCEL_NONE.format(id=activity_id))
+    if now >= activity.start_at and activity.status == "published":
+        raise UserError(texts.CANCEL_STARTED.format(id=activity_id))
+    was = signup.status
+    signup.status = status
+    signup.cancelled_at = now
+    session.flush()
+    promoted = promote(session, activity, now) if was == "confirmed" else None
+    return CancelResult(activity, was, promoted)
+
+
+def promote(session: Session, activity: Activity, now: datetime | None = None) -> Signup | None:
+    """Fill a free place from the waitlist, first come first served, and tell the person.
+
+    The caller holds the activity's lock. People now holding an overlapping place are
+    passed over (they stay in line). Returns the promoted sign-up, if any.
+    """
+    now = now or utc_now()
+    if activity.status != "published" or now >= activity.start_at:
+        return None
+    if confirmed_count(session, activity.id) >= activity.capacity:
+        return None
+    waiting = session.execute(
+        select(Signup).where(Signup.activity_id == activity.id, Signup.status == "waitlisted").order_by(Signup.seq)
+    ).scalars()
+    for candidate in waiting:
+        if conflicting(session, candidate.resident_id, activity) is not None:
+            continue
+        candidate.status = "confirmed"
+        candidate.confirmed_at = now
+        session.flush()
+        notices.create(
+            session,
+            key=f"promotion:{candidate.id}:{candidate.seq}",
+            resident_id=candidate.resident_id,
+            kind="promotion",
+            activity_id=activity.id,
+            text=texts.PROMOTED.format(id=activity.id, title=activity.title, when=fmt(activity.start_at), place=activity.place),
+            fields={"title": activity.title, "when": fmt(activity.start_at), "place": activity.place},
+        )
+        return candidate
+    return None
+
+
+def mine(session: Session, resident_id: int, now: datetime | None = None) -> list[tuple[Signup, int]]:
+    """The person's places and places in line for activities not yet ended, soonest first."""
+    now = now or utc_now()
+    rows = session.execute(
+        select(Signup)
+        .join(Activity, Activity.id == Signup.activity_id)
+        .where(
+            Signup.resident_id == resident_id,
+            Signup.status.in_(("confirmed", "waitlisted")),
+            Activity.status == "published",
+            Activity.end_at > now,
+        )
+        .order_by(Activity.start_at, Activity.id)
+    ).scalars()
+    return [(s, position(session, s)) for s in rows]

@@ -1,0 +1,83 @@
+"""Browsing activities: the list, the next page, one activity in full."""
+
+from __future__ import annotations
+
+from bot import activities
+from bot.context import Context
+from bot.errors import UserError
+from bot.keys import key
+from bot.reply import Reply
+from bot.router import Router
+from bot.timefmt import fmt, fmt_hours, fmt_range_end
+from config import texts
+
+router = Router("activities")
+
+PAGE_SECONDS = 600
+
+
+def _page_key(ctx: Context) -> str:
+    return key("events_page", ctx.openid)
+
+
+def _render_page(ctx: Context, page: int) -> Reply:
+    rows, more = activities.upcoming(ctx.session, page)
+    if not rows:
+        return Reply(texts.EVENTS_EMPTY if page == 0 else texts.EVENTS_NO_MORE)
+    ctx.redis.set(_page_key(ctx), page, ex=PAGE_SECONDS)
+    lines = [texts.EVENTS_HEADER.format(page=page + 1)]
+    for activity, left in rows:
+        places = texts.PLACES_LEFT.format(left=left) if left else texts.PLACES_FULL
+        lines.append(
+            texts.EVENTS_LINE.format(id=activity.id, when=fmt(activity.start_at), title=activity.title, place=activity.place, places=places)
+        )
+    lines.append(texts.EVENTS_MORE if more else texts.EVENTS_FOOTER)
+    return Reply("\n".join(lines))
+
+
+@router.text("活动", "详情")
+@router.click("EVENTS")
+def events_list(ctx: Context) -> Reply:
+    """Upcoming activities, ten at a time; with a number, one activity in full."""
+    number = ctx.intent.number if ctx.intent else None
+    if number is not None:
+        return event_detail(ctx, number)
+    if ctx.intent and ctx.intent.word == "详情":
+        raise UserError(texts.NEED_NUMBER.format(word="详情"))
+    return _render_page(ctx, 0)
+
+
+@router.text("更多", "下一页")
+def events_more(ctx: Context) -> Reply:
+    """The next ten activities."""
+    current = ctx.redis.get(_page_key(ctx))
+    page = int(current) + 1 if current is not None else 0
+    return _render_page(ctx, page)
+
+
+def event_detail(ctx: Context, activity_id: int) -> Reply:
+    activity = activities.get(ctx.session, activity_id)
+    left = activities.places_left(ctx.session, activity)
+    if activity.status == "cancelled":
+        status = texts.EVENT_STATUS_CANCELLED
+    elif activity.status == "closed":
+        status = texts.EVENT_STATUS_CLOSED
+    else:
+        status = texts.EVENT_STATUS_OPEN.format(id=activity.id)
+    return Reply(
+        texts.EVENT_DETAIL.format(
+            id=activity.id,
+            title=activity.title,
+            kind=texts.KIND_NAMES.get(activity.kind, activity.kind),
+            when=fmt(activity.start_at),
+            end=fmt_range_end(activity.start_at, activity.end_at),
+            place=activity.place,
+            community=activities.community_name(activity),
+            capacity=activity.capacity,
+            places=texts.PLACES_LEFT.format(left=left) if left else texts.PLACES_FULL,
+            hours=fmt_hours(activity.hours),
+            deadline=fmt(activity.deadline_at),
+            content=texts.EVENT_DETAIL_CONTENT.format(content=activity.content) if activity.content else "",
+            status=status,
+        )
+    )

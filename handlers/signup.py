@@ -1,0 +1,66 @@
+"""Signing up, cancelling and seeing one's own sign-ups."""
+
+from __future__ import annotations
+
+from bot import activities, signups
+from bot.context import Context
+from bot.errors import NotRegistered, UserError
+from bot.reply import Reply
+from bot.router import Router
+from bot.timefmt import fmt
+from config import texts
+from handlers import registration
+
+router = Router("signup")
+
+
+def _number(ctx: Context, word: str) -> int:
+    number = ctx.intent.number if ctx.intent else None
+    if number is None:
+        raise UserError(texts.NEED_NUMBER.format(word=word))
+    return number
+
+
+def sign_up(ctx: Context, activity_id: int) -> Reply:
+    """Sign the sender up for one activity; the reply says 报名成功 or 候补第K位."""
+    result = signups.sign_up(ctx.session, ctx.resident.id, activity_id)
+    a = result.activity
+    if result.confirmed:
+        return Reply(texts.SIGNUP_OK.format(id=a.id, title=a.title, when=fmt(a.start_at), place=a.place))
+    return Reply(texts.SIGNUP_WAITLIST.format(id=a.id, title=a.title, position=result.position))
+
+
+@router.text("报名")
+def signup_start(ctx: Context) -> Reply:
+    """Sign up for activity N; someone unregistered registers first, then is signed up."""
+    activity_id = _number(ctx, "报名")
+    activities.get(ctx.session, activity_id)  # unknown ids are refused before any dialog
+    try:
+        return sign_up(ctx, activity_id)
+    except NotRegistered as exc:
+        ctx.rollback()
+        return Reply(exc.message).then(registration.start(ctx, then_signup=activity_id))
+
+
+@router.text("取消")
+def signup_cancel(ctx: Context) -> Reply:
+    """Give up a place (or a place in line); the first in line moves up and is told."""
+    activity_id = _number(ctx, "取消")
+    result = signups.cancel(ctx.session, ctx.resident.id, activity_id)
+    template = texts.CANCEL_OK if result.was == "confirmed" else texts.CANCEL_WAITLIST_OK
+    return Reply(template.format(id=result.activity.id, title=result.activity.title))
+
+
+@router.text("我的报名")
+@router.click("MY_SIGNUPS")
+def my_signups(ctx: Context) -> Reply:
+    """The sender's upcoming places and waitlist positions."""
+    rows = signups.mine(ctx.session, ctx.resident.id)
+    if not rows:
+        return Reply(texts.MY_SIGNUPS_EMPTY)
+    lines = [texts.MY_SIGNUPS_HEADER]
+    for signup, position in rows:
+        a = signup.activity
+        template = texts.MY_SIGNUPS_CONFIRMED if signup.status == "confirmed" else texts.MY_SIGNUPS_WAITLIST
+        lines.append(template.format(id=a.id, when=fmt(a.start_at), title=a.title, position=position))
+    return Reply("\n".join(lines))
