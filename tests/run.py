@@ -47,7 +47,8 @@ def main() -> int:
 
     legs = []
     if args.only != "postgresql":
-        legs.append(("sqlite", "sqlite:///" + os.path.join(os.getcwd(), "instance", "test.db")))
+        default_sqlite = "sqlite:///" + os.path.join(os.getcwd(), "instance", "test.db")
+        legs.append(("sqlite", os.environ.get("TEST_SQLITE_URL", default_sqlite)))
     if args.only != "sqlite":
         if postgres_reachable(PG_URL):
             legs.append(("postgresql", PG_URL))
