@@ -32,7 +32,7 @@ def alembic_config(url: str) -> AlembicConfig:
 
 def upgrade_database(url: str) -> None:
     """Create or migrate the schema at `url` to the newest revision."""
-    alembic_command.upgrade(alembic_config(url), "head")
+    alembic_command.upgrade(alembic_config(url), "heads")
 
 
 # ── db ──────────────────────────────────────────────────────────────────────
