@@ -25,7 +25,9 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, autocommit: bool = False) -> Engine:
+    """An engine for `url`. `autocommit=True` (tests' looks at the data) runs each statement
+    on its own, so a look never holds SQLite's write lock nor an old snapshot."""
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -43,20 +45,24 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
-        @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if not autocommit:
+
+            @event.listens_for(engine, "begin")
+            def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
+    if autocommit:
+        return create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
 class Database:
     """An engine and its session factory."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, *, autocommit: bool = False):
         self.url = normalise_url(url)
-        self.engine = make_engine(self.url)
+        self.engine = make_engine(self.url, autocommit=autocommit)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property

@@ -132,10 +132,19 @@ def services(app):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def db(services):  # type: ignore[no-untyped-def]
-    """A session on the test database (commit what you set up)."""
-    session = services.db.session()
+    """A session on the test database for looking and setting up, in autocommit mode.
+
+    Each statement stands alone, so a look never holds SQLite's write lock (which the app
+    under test needs) nor an old snapshot. Call `db.expire_all()` before re-reading
+    objects already loaded.
+    """
+    from bot.db import Database
+
+    database = Database(services.settings.DATABASE_URL, autocommit=True)
+    session = database.session()
     yield session
     session.close()
+    database.dispose()
 
 
 class Wx:
