@@ -9,7 +9,7 @@ import click
 from alembic import command as alembic_command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from bot import activities, residents
 from bot.errors import UserError
@@ -202,6 +202,7 @@ def seed_demo(session) -> tuple[int, int]:  # type: ignore[no-untyped-def]
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command() -> None:
     """Load the five demo communities, an organizer and sample activities."""
     with _services().db.transaction() as session:
@@ -213,6 +214,7 @@ def seed_demo_command() -> None:
 @click.command("chat")
 @click.option("--url", default="http://127.0.0.1:8000/wechat", show_default=True, help="The webhook to talk to")
 @click.option("--user", "openid", default="sim-resident", show_default=True, help="The openid to speak as")
+@with_appcontext
 def chat_command(url: str, openid: str) -> None:
     """The terminal simulator: signs (and encrypts) each line as WeChat does."""
     from bot.simulator import Simulator

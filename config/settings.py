@@ -103,12 +103,19 @@ class Settings:
             value = getattr(self, key_name)
             if value and len(value) != 43:
                 raise SettingsError(f"{key_name} must be the 43 characters WeChat shows, got {len(value)}")
-        try:
-            # Parse every derived setting once so a typo stops start-up, not a job at 3 a.m.
-            for name in ("reminder_offsets", "star_levels", "send_rate", "party_target_hours", "conversation_timeout"):
-                getattr(self, name)
-        except ValueError as exc:
-            raise SettingsError(str(exc)) from exc
+        # Parse every derived setting once so a typo stops start-up, not a job at 3 a.m.
+        derived = {
+            "reminder_offsets": "REMINDER_OFFSETS",
+            "star_levels": "STAR_LEVEL_HOURS",
+            "send_rate": "SEND_RATE_PER_SECOND",
+            "party_target_hours": "PARTY_MEMBER_YEARLY_TARGET_HOURS",
+            "conversation_timeout": "CONVERSATION_TIMEOUT",
+        }
+        for prop, name in derived.items():
+            try:
+                getattr(self, prop)
+            except (ValueError, ArithmeticError) as exc:
+                raise SettingsError(f"{name}={getattr(self, name)!r} is not valid: {exc}") from exc
 
     @property
     def reminder_offsets(self) -> list[int]:
