@@ -78,18 +78,32 @@ class WeChatPeer:
         return xmltodict.unparse(doc, full_document=False)
 
     # ── signing ────────────────────────────────────────────────────────────
-    def signed(self, xml: str, timestamp: str | None = None, nonce: str | None = None) -> SignedRequest:
-        """Sign (and, with a key, encrypt) a message as WeChat posts it."""
+    def query(self, timestamp: str | None = None, nonce: str | None = None) -> dict:
+        """The query string WeChat signs every POST with (token, timestamp, nonce)."""
         timestamp = timestamp or str(int(time.time()))
         nonce = nonce or "".join(random.choices(string.digits, k=10))
-        query = {"signature": sign(self.token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce, "openid": "x"}
-        if not self.aes_key:
+        return {"signature": sign(self.token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce, "openid": "x"}
+
+    def signed(self, xml: str, timestamp: str | None = None, nonce: str | None = None, mode: str | None = None) -> SignedRequest:
+        """Sign (and, with a key, encrypt) a message as WeChat posts it.
+
+        `mode` is WeChat's 消息加解密方式: `plain`, `compatible` (the plain fields and
+        `<Encrypt>` side by side) or `safe` (`<Encrypt>` only); the default is safe
+        when a key is set, else plain.
+        """
+        mode = mode or ("safe" if self.aes_key else "plain")
+        query = self.query(timestamp, nonce)
+        if mode == "plain":
             return SignedRequest(query, xml.encode("utf-8"))
-        envelope = WeChatCrypto(self.token, self.aes_key, self.app_id).encrypt_message(xml, nonce, timestamp)
+        envelope = WeChatCrypto(self.token, self.aes_key, self.app_id).encrypt_message(xml, query["nonce"], query["timestamp"])
         parsed = xmltodict.parse(envelope)["xml"]
         query.update(encrypt_type="aes", msg_signature=parsed["MsgSignature"])
-        # WeChat's safe-mode body carries ToUserName and Encrypt only.
-        body = xmltodict.unparse({"xml": {"ToUserName": self.account, "Encrypt": parsed["Encrypt"]}}, full_document=False)
+        if mode == "compatible":
+            fields = xmltodict.parse(xml)["xml"]
+        else:
+            # WeChat's safe-mode body carries ToUserName and Encrypt only.
+            fields = {"ToUserName": self.account}
+        body = xmltodict.unparse({"xml": {**fields, "Encrypt": parsed["Encrypt"]}}, full_document=False)
         return SignedRequest(query, body.encode("utf-8"))
 
     def verify_query(self, echostr: str = "echo-123") -> dict:
