@@ -15,10 +15,10 @@ from config import Settings
 
 def build_router() -> Router:
     """Every chat feature, in the order routes are tried (first match wins)."""
-    from handlers import activities, common, registration, signup
+    from handlers import activities, checkin, common, hours, registration, signup
 
     router = Router("bot")
-    for feature in (common, registration, activities, signup):
+    for feature in (common, registration, activities, signup, checkin, hours):
         router.include(feature.router)
     # Last: text nothing above understood, and other message types.
     router.include(common.fallback_router)
@@ -42,6 +42,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     from bot.webhook import bp as webhook_bp
 
     app.register_blueprint(webhook_bp)
+
+    from bot.web_records import bp as records_bp
+
+    app.register_blueprint(records_bp)
 
     from bot.cli import register_cli
 

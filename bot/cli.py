@@ -12,6 +12,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from bot import activities, residents
+from bot.cli_export import export_cli
 from bot.errors import UserError
 from bot.models import ACTIVITY_KINDS, Activity, utc_now
 from bot.timefmt import fmt, parse_local, to_local, to_utc_naive
@@ -227,3 +228,4 @@ def register_cli(app: Flask) -> None:
         app.cli.add_command(group)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(chat_command)
+    app.cli.add_command(export_cli)

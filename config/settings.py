@@ -54,6 +54,7 @@ class Settings:
     PUBLIC_BASE_URL: str = "http://127.0.0.1:8000"
     CONVERSATION_TIMEOUT: str = "10m"
     HTTP_TIMEOUT_SECONDS: str = "5"
+    AUTO_CLOSE_AFTER: str = "2h"
     extra: dict = field(default_factory=dict, compare=False, repr=False)
 
     # Settings that have no safe default in production.
@@ -110,6 +111,7 @@ class Settings:
             "send_rate": "SEND_RATE_PER_SECOND",
             "party_target_hours": "PARTY_MEMBER_YEARLY_TARGET_HOURS",
             "conversation_timeout": "CONVERSATION_TIMEOUT",
+            "auto_close_after": "AUTO_CLOSE_AFTER",
         }
         for prop, name in derived.items():
             try:
@@ -148,6 +150,11 @@ class Settings:
     @property
     def conversation_timeout(self) -> int:
         return parse_duration(self.CONVERSATION_TIMEOUT)
+
+    @property
+    def auto_close_after(self) -> int:
+        """Seconds after an activity's end before the periodic job closes it, if no organizer did."""
+        return parse_duration(self.AUTO_CLOSE_AFTER)
 
     @property
     def aes_keys(self) -> list[str]:

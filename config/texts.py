@@ -129,3 +129,172 @@ STATUS_NAMES = {
     "cancelled": "已停办",
     "closed": "已结束",
 }
+
+# ── check-in and the hours ledger (issue 4) ────────────────────────────────
+CHECKIN_OK = "签到成功！\n【{id}】{title}\n签到时间：{time}\n{hint}"
+CHECKIN_OK_WALK_IN = "签到成功（您未报名，已为您占用一个空余名额）！\n【{id}】{title}\n签到时间：{time}\n{hint}"
+CHECKIN_ALREADY_IN = "您已于 {time} 签到【{id}】{title}，无需重复签到。\n{hint}"
+CHECKOUT_HINT_CODE = "活动开始后，离开时再扫一次二维码，或回复“签退 {code}”签退。"
+CHECKOUT_HINT_SCAN = "活动开始后，离开时再扫一次二维码签退。"
+CHECKIN_ALREADY_OUT = "您已于 {time} 签退【{id}】{title}，活动结束后会记录服务时长。"
+CHECKOUT_OK = "签退成功！\n【{id}】{title}\n签到 {in_time}，签退 {out_time}，本次计 {hours} 小时（活动结束后记入）。"
+CHECKIN_TOO_EARLY = "【{id}】{title}还没到签到时间，{opens} 起可以签到。"
+CHECKIN_OVER = "【{id}】{title}已过签到时间（活动已结束）。"
+CHECKIN_CANCELLED = "【{id}】{title}已停办。"
+CHECKIN_CLOSED = "【{id}】{title}已结束，服务时长已记录。"
+CHECKIN_NO_PLACE = "您没有【{id}】{title}的名额，且名额已满，不能签到。请联系现场工作人员。"
+CHECKIN_REGISTER_FIRST = "签到前需要先登记个人信息（服务记录要用志愿者编号）。请回复“注册”。"
+CHECKIN_WRONG_CODE = "签到码不正确，请核对现场公布的 6 位数字。"
+CHECKIN_TOO_MANY_TRIES = "签到码错误次数太多，请 10 分钟后再试，或请现场工作人员协助。"
+CHECKIN_NEED_CODE = "请在“{word}”后面加上现场公布的 6 位签到码，例如“{word} 123456”。"
+CHECKIN_BAD_SCENE = "无法识别这个二维码，请回复“签到 签到码”签到。"
+CHECKOUT_NOT_IN = "您还没有签到【{id}】{title}，不能签退。"
+CHECKOUT_NOT_STARTED = "【{id}】{title}{when} 开始，开始后才能签退。"
+CHECKOUT_OVER = "【{id}】{title}已于 {end} 结束，未签退的按结束时间计时，无需再签退。"
+CHECKIN_CODE = (
+    "【{id}】{title}\n签到码：{code}\n签到时间：{window}\n二维码：{url}\n"
+    "请在现场公布：扫码或回复“签到 {code}”签到；离开时再扫一次或回复“签退 {code}”签退。"
+)
+
+CLOSE_OK = "【{id}】{title}已结束。\n已为 {count} 人记录服务时长，合计 {total} 小时（已签退的按实际时间，未签退的按计划时长）。{absent}"
+CLOSE_ABSENT = "\n报名但未签到：{absent} 人。"
+CLOSE_ALREADY = "【{id}】{title}已经结束，时长已记录，不会重复记录。"
+CLOSE_NOT_STARTED = "【{id}】{title}{when} 才开始，开始后才能结束。"
+CLOSE_CANCELLED = "【{id}】{title}已停办，无需结束。"
+CREDITED = "【{id}】{title}已结束，为您记录服务时长 {hours} 小时。感谢参与！\n有误请回复“纠错 {id} 说明”。"
+CREDITED_NONE = "【{id}】{title}已结束。您的签到到签退不足半小时，本次未记入服务时长。\n有误请回复“纠错 {id} 说明”。"
+AUTO_CLOSED = (
+    "【{id}】{title}结束后未手动结束，系统已自动结束：为 {count} 人记录时长，合计 {total} 小时"
+    "（未签退的按结束时间计），报名但未签到 {absent} 人。有误可在志愿者纠错后处理。"
+)
+
+STAR = "★"
+HOURS_UNREGISTERED = "您还没有登记。回复“注册”登记后，参加活动签到即可累计服务时长。"
+HOURS_HEADER = "{name}（志愿者编号 {volunteer_no}）的服务时长"
+HOURS_YEAR = "{year}年：{hours} 小时"
+HOURS_TOTAL = "累计：{hours} 小时"
+HOURS_STARS = "星级：{stars}"
+HOURS_NO_STARS = "星级：暂无（累计满 {next} 小时为一星）"
+HOURS_NEXT = "再服务 {hours} 小时可达 {stars}"
+HOURS_TOP = "已达最高星级，感谢您长期的奉献！"
+HOURS_PARTY = "党员年度目标 {target} 小时，今年已完成 {done} 小时（{percent}%）"
+HOURS_PARTY_DONE = "党员年度目标 {target} 小时，今年已完成 {done} 小时，已达标"
+HOURS_RECENT = "最近的活动："
+HOURS_RECENT_LINE = "【{id}】{date} {title} {hours} 小时"
+HOURS_EMPTY = "还没有服务时长记录。回复“活动”看看最近的活动吧。"
+HOURS_FOOTER = "时长有误请回复“纠错 活动编号 说明”；回复“证明”获取服务记录证明。"
+
+CORRECTION_BAD_HOURS = "小时数应在 0 到 {max} 之间，以 0.5 为单位。"
+DISPUTE_REGISTER_FIRST = "请先回复“注册”登记个人信息。"
+DISPUTE_NEED_TEXT = "请说明哪里有误，例如“纠错 {id} 我9点签到11点签退，只记了1小时”。"
+DISPUTE_USAGE = "时长有误时，请回复“纠错 活动编号 说明”，例如“纠错 3 我全程参加但没有记录”。"
+DISPUTE_NOT_CLOSED = "【{id}】{title}还没有结束，结束后才会记录时长。"
+DISPUTE_ALREADY_OPEN = "您对【{id}】的纠错（#{dispute_id}）正在处理中，请耐心等待。"
+DISPUTE_OPENED = "已收到您对【{id}】{title}的纠错（#{dispute_id}），目前记录 {hours} 小时。工作人员处理后会通知您。"
+DISPUTE_TO_ORGANIZER = (
+    "新的时长纠错 #{dispute_id}：{name}（{volunteer_no}）对【{id}】{title}（记录 {hours} 小时）：{text}\n"
+    "回复“纠错”查看，“纠错 处理 {dispute_id} 小时数 说明”处理。"
+)
+DISPUTE_MINE_HEADER = "您正在处理中的纠错："
+DISPUTE_MINE_LINE = "#{dispute_id}【{id}】{title}：{text}"
+DISPUTE_LIST_EMPTY = "目前没有待处理的纠错。"
+DISPUTE_LIST_HEADER = "待处理的纠错（共 {count} 条）："
+DISPUTE_LIST_LINE = "#{dispute_id}【{id}】{title}｜{name}（{volunteer_no}）记录 {hours} 小时：{text}"
+DISPUTE_LIST_MORE = "……还有 {more} 条，处理后再查看。"
+DISPUTE_LIST_FOOTER = (
+    "处理：回复“纠错 处理 编号 小时数 说明”，小时数是该活动应记的总时长，"
+    "例如“纠错 处理 {example} 2 核对签到表，全程参加”。"
+)
+DISPUTE_RESOLVE_USAGE = "格式：纠错 处理 编号 小时数 说明，例如“纠错 处理 5 2 核对签到表，全程参加”。小时数是该活动应记的总时长。"
+DISPUTE_NOT_FOUND = "没有编号为 #{dispute_id} 的纠错。"
+DISPUTE_ALREADY_RESOLVED = "纠错 #{dispute_id} 已经处理过了。"
+DISPUTE_RESOLVED_REPLY = "纠错 #{dispute_id} 已处理：{name} 在【{id}】{title}的时长 {before} → {after} 小时，已通知本人。"
+DISPUTE_RESOLVED_CHANGED = "您对【{id}】{title}的时长纠错已处理：{before} 小时 → {after} 小时。说明：{reason}"
+DISPUTE_RESOLVED_SAME = "您对【{id}】{title}的时长纠错已处理：核实后维持 {after} 小时。说明：{reason}"
+
+CERTIFICATE_NONE = "您还没有可以证明的服务时长，参加活动签到后即可累计。"
+CERTIFICATE_LINK = "您的志愿服务记录证明（可打印，链接 {days} 天内有效）：\n{url}\n证明上有验证码，任何人都可以在线查验真伪。"
+
+# The printable certificate and the verification page (bot/templates/records/).
+CERTIFICATE_PAGE = {
+    "title": "志愿服务记录证明",
+    "statement": (
+        "兹证明 {name}（志愿者编号：{volunteer_no}）于 {first} 至 {last} 期间参加志愿服务活动 {count} 次，"
+        "累计志愿服务时长 {total} 小时。具体记录如下："
+    ),
+    "col_no": "序号",
+    "col_title": "活动名称",
+    "col_date": "日期",
+    "col_place": "地点",
+    "col_content": "服务内容",
+    "col_hours": "时长（小时）",
+    "col_body": "组织单位",
+    "col_person": "负责人",
+    "total": "合计",
+    "closing": "特此证明。",
+    "issuer": "记录单位：{org}",
+    "seal": "（盖章）",
+    "date": "出具日期：{date}",
+    "code": "验证码：{code}",
+    "verify_hint": "扫描二维码或访问以下地址，可查验本证明的真实性：",
+    "basis": "本证明依据《志愿服务记录与证明出具办法》出具，志愿者以志愿者编号标识。",
+    "print": "打印 / 存为 PDF",
+    "invalid_title": "链接无效",
+    "invalid": "证明链接无效或已过期，请在公众号回复“证明”重新获取。",
+}
+VERIFY_PAGE = {
+    "title": "志愿服务记录证明查验",
+    "valid": "本证明真实有效",
+    "invalid": "无法核实：验证码不正确，或证明已被改动。",
+    "changed": "注意：该志愿者的记录在出具后有更正，当前累计 {current} 小时，请以本页为准。",
+    "holder": "持证人",
+    "volunteer_no": "志愿者编号",
+    "total": "证明时长",
+    "count": "活动次数",
+    "issued": "出具日期",
+    "issuer": "出具单位",
+    "erased": "（本人已注销）",
+    "activities": "证明所列活动",
+    "hours_value": "{hours} 小时",
+}
+DATE_CN = "{year}年{month}月{day}日"
+
+# Exports: the header of `export hours` is fixed by SPEC §7.
+EXPORT_HOURS_HEADER = tuple("志愿者编号,姓名,社区,党员,在职单位,活动编号,活动,日期,地点,服务内容,时长,组织单位,负责人".split(","))
+EXPORT_EMPLOYERS_HEADER = ("在职单位", "报到党员数", "参加服务人数", "服务人次", "服务时长")
+EXPORT_YES = "是"
+EXPORT_NO = "否"
+
+# ── reminders and notices (确认 / 请假 / 停办, pushed notices) ──────────────────
+REMINDER = "活动提醒：【{id}】{title}\n时间：{when}\n地点：{place}\n能来请回复“确认 {id}”；来不了请回复“请假 {id}”，名额会让给候补的居民。"
+# One template field (at most 20 characters).
+REMINDER_TEMPLATE_HINT = "回复“确认 {id}”或“请假 {id}”"
+NOTICE_TEMPLATE_TITLE = "志愿服务通知"
+NOTICE_KIND_NAMES = {
+    "reminder": "活动提醒",
+    "promotion": "候补转为正式报名",
+    "change": "活动变更",
+    "cancellation": "活动停办",
+    "hours": "服务时长已记录",
+    "broadcast": "社区通知",
+    "notify": "活动通知",
+}
+ATTEND_CONFIRMED = "已确认参加【{id}】{title}\n时间：{when}\n地点：{place}\n到时见！如有变化请回复“请假 {id}”。"
+ATTEND_WAITLISTED = "您在活动【{id}】的候补名单中，当前第{position}位，有名额时会通知您。"
+ATTEND_NONE = "您没有活动【{id}】的名额。回复“我的报名”查看已报名的活动。"
+ATTEND_NOT_OPEN = "活动【{id}】{status}。"
+ATTEND_ENDED = "活动【{id}】已结束。"
+LEAVE_OK = "已为您请假：活动【{id}】{title}的名额已让给候补的居民。感谢告知！"
+LEAVE_WAITLIST_OK = "已取消活动【{id}】{title}的候补。"
+CHANGE_WHAT = {"time": "时间", "place": "地点"}
+CHANGE_JOIN = "和"
+CHANGE_SUMMARY = "{what}有变更"
+CHANGE_NOTICE = "活动变更：【{id}】{title}的{what}有变化。\n时间：{when}\n地点：{place}\n不能参加请回复“取消 {id}”。"
+CHANGE_NOT_OPEN = "活动【{id}】{status}，不能修改。"
+CANCEL_SUMMARY = "活动停办"
+CANCEL_NOTICE = "活动停办：【{id}】{title}（{when}）停办了。\n原因：{reason}\n给您带来不便，敬请谅解。"
+STOP_NEED_REASON = "请写明停办原因，例如“停办 {id} 天气原因”。"
+STOP_REASON_TOO_LONG = "停办原因请控制在 {max} 字以内。"
+STOP_OK = "已停办活动【{id}】{title}。\n原因：{reason}\n将通知 {count} 位报名和候补的居民。"
+STOP_ALREADY = "活动【{id}】已经停办了。"
+STOP_ENDED = "活动【{id}】已结束，不能停办。"

@@ -1,0 +1,93 @@
+"""On site: scanning the activity's QR, `签到 CODE`, `签退 CODE`, and the organizer's `签到码 N`."""
+
+from __future__ import annotations
+
+from bot import activities, attendance, checkin_qr, residents
+from bot.attendance import Attendance, CheckinRefused, CodeGuard
+from bot.context import Context
+from bot.errors import UserError
+from bot.reply import Reply
+from bot.roles import require_organizer
+from bot.router import Router
+from bot.timefmt import fmt_hours, fmt_time
+from config import texts
+
+router = Router("checkin")
+
+
+def _reply(result: Attendance) -> Reply:
+    a, s = result.activity, result.signup
+    hint = texts.CHECKOUT_HINT_CODE.format(code=a.checkin_code) if a.checkin_code else texts.CHECKOUT_HINT_SCAN
+    if result.action == "in":
+        template = texts.CHECKIN_OK_WALK_IN if result.walk_in else texts.CHECKIN_OK
+        return Reply(template.format(id=a.id, title=a.title, time=fmt_time(s.checked_in_at), hint=hint))
+    if result.action == "out":
+        return Reply(
+            texts.CHECKOUT_OK.format(
+                id=a.id,
+                title=a.title,
+                in_time=fmt_time(s.checked_in_at),
+                out_time=fmt_time(s.checked_out_at),
+                hours=fmt_hours(result.hours_so_far),
+            )
+        )
+    if result.action == "already_in":
+        return Reply(texts.CHECKIN_ALREADY_IN.format(id=a.id, title=a.title, time=fmt_time(s.checked_in_at), hint=hint))
+    return Reply(texts.CHECKIN_ALREADY_OUT.format(id=a.id, title=a.title, time=fmt_time(s.checked_out_at)))
+
+
+def _by_code(ctx: Context, word: str) -> int:
+    """The activity the code after `word` names; wrong codes are counted against guessing."""
+    code = ctx.args.replace(" ", "")
+    if not code:
+        raise UserError(texts.CHECKIN_NEED_CODE.format(word=word))
+    guard = CodeGuard(ctx.redis, ctx.openid)
+    guard.check()
+    try:
+        return attendance.by_code(ctx.session, code).id
+    except CheckinRefused:
+        guard.failed()
+        raise
+
+
+@router.scan("checkin")
+def checkin_scan(ctx: Context) -> Reply:
+    """Scanning the activity's QR on site: check in, or check out on a second scan after the start."""
+    if ctx.message.event == "subscribe_scan":  # following by scanning the QR is following too
+        residents.set_subscribed(ctx.session, ctx.resident, True)
+    _, _, number = ctx.scene.partition(":")
+    if not number.isdigit():
+        raise UserError(texts.CHECKIN_BAD_SCENE)
+    return _reply(attendance.scan(ctx.session, ctx.resident, int(number)))
+
+
+@router.text("签到")
+def checkin_code(ctx: Context) -> Reply:
+    """`签到 CODE`: check in with the code announced on site."""
+    activity_id = _by_code(ctx, "签到")
+    return _reply(attendance.check_in(ctx.session, ctx.resident, activity_id))
+
+
+@router.text("签退")
+def checkout_code(ctx: Context) -> Reply:
+    """`签退 CODE`: check out with the code announced on site."""
+    activity_id = _by_code(ctx, "签退")
+    return _reply(attendance.check_out(ctx.session, ctx.resident, activity_id))
+
+
+@router.text("签到码")
+def checkin_code_show(ctx: Context) -> Reply:
+    """Organizer: the activity's check-in code and a link to its QR image."""
+    require_organizer(ctx.resident, "签到码")
+    number = ctx.intent.number if ctx.intent else None
+    if number is None:
+        raise UserError(texts.NEED_NUMBER.format(word="签到码"))
+    require_organizer(ctx.resident, "签到码", activities.get(ctx.session, number))
+    activity = attendance.ensure_code(ctx.session, number)
+    ctx.commit()  # the code is kept even if making the QR link fails below
+    url = checkin_qr.link(ctx.services, activity)
+    return Reply(
+        texts.CHECKIN_CODE.format(
+            id=activity.id, title=activity.title, code=activity.checkin_code, window=attendance.window_text(activity), url=url
+        )
+    )
