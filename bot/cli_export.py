@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -27,7 +28,8 @@ def _output(path: str | None, fmt: str) -> Iterator[IO[bytes]]:
         with open(path, "wb") as handle:
             yield handle
         return
-    stdout = click.get_binary_stream("stdout")
+    sys.stdout.flush()
+    stdout = sys.stdout.buffer
     if fmt == "csv":
         yield stdout
         stdout.flush()
