@@ -8,6 +8,7 @@ from flask import Flask, Response, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
+from bot.privacy import install_log_filter
 from bot.router import Router
 from bot.services import Services, set_current
 from config import Settings
@@ -15,10 +16,10 @@ from config import Settings
 
 def build_router() -> Router:
     """Every chat feature, in the order routes are tried (first match wins)."""
-    from handlers import activities, checkin, common, hours, registration, signup
+    from handlers import activities, binding, checkin, common, hours, privacy, registration, roster, signup
 
     router = Router("bot")
-    for feature in (common, registration, activities, signup, checkin, hours):
+    for feature in (common, registration, activities, signup, binding, roster, privacy, checkin, hours):
         router.include(feature.router)
     # Last: text nothing above understood, and other message types.
     router.include(common.fallback_router)
@@ -29,6 +30,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     """Build the web app. `overrides` take precedence over the environment (tests use it)."""
     settings = Settings.load(overrides)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_log_filter()  # no phone number reaches a log
 
     app = Flask(__name__)
     app.config["SECRET_KEY"] = settings.SECRET_KEY

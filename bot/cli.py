@@ -11,7 +11,7 @@ from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from bot import activities, residents
+from bot import activities, cli_organizers, residents
 from bot.cli_export import export_cli
 from bot.errors import UserError
 from bot.models import ACTIVITY_KINDS, Activity, utc_now
@@ -229,3 +229,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(chat_command)
     app.cli.add_command(export_cli)
+    cli_organizers.register(app)

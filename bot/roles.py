@@ -20,14 +20,39 @@ def is_organizer(resident: Resident) -> bool:
     return resident.role in ("organizer", "admin")
 
 
-def require_organizer(resident: Resident, word: str, activity: Activity | None = None, community_id: int | None = None) -> None:
-    """Raise Forbidden unless `resident` may run organizer command `word` (on `activity` / `community_id`)."""
+def scope_of(resident: Resident) -> int | None:
+    """The one community an organizer is limited to; None when they may act everywhere."""
+    if resident.role == "admin":
+        return None
+    return resident.role_community_id
+
+
+def require_organizer(
+    resident: Resident,
+    word: str,
+    activity: Activity | None = None,
+    community_id: int | None = None,
+    *,
+    subdistrict: bool = False,
+) -> None:
+    """Raise Forbidden unless `resident` may run organizer command `word`.
+
+    The target, when there is one: `activity`, a `community_id`, or `subdistrict=True`
+    for the whole 街道 (a 全街道 activity, a broadcast to everyone or to party members).
+    A scoped organizer may only act on their own community.
+    """
     if not is_organizer(resident):
         log.warning("refused %s: resident %s has role %s", word, resident.id, resident.role)
         raise Forbidden(texts.FORBIDDEN.format(word=word))
-    if resident.role == "admin" or resident.role_community_id is None:
+    scope = scope_of(resident)
+    if scope is None:
         return
-    target = activity.community_id if activity is not None else community_id
-    if (activity is not None or community_id is not None) and target != resident.role_community_id:
-        log.warning("refused %s: organizer %s is scoped to community %s, not %s", word, resident.id, resident.role_community_id, target)
+    if activity is not None:
+        target = activity.community_id
+    elif community_id is not None or subdistrict:
+        target = community_id
+    else:
+        return
+    if target != scope:
+        log.warning("refused %s: organizer %s is scoped to community %s, not %s", word, resident.id, scope, target or "subdistrict")
         raise Forbidden(texts.FORBIDDEN_SCOPE)

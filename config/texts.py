@@ -130,6 +130,116 @@ STATUS_NAMES = {
     "closed": "已结束",
 }
 
+# ── organizers: roles, 发布, 名单, 通知, 群发, menu, 注销 (issue 5) ───────────────
+BIND_NEED_CODE = "请在“绑定”后面加上邀请码，例如“绑定 AB3CD4EF”。"
+BIND_UNKNOWN = "邀请码不正确，请核对后重试。"
+BIND_USED = "该邀请码已被使用。请联系管理员重新生成。"
+BIND_EXPIRED = "该邀请码已过期。请联系管理员重新生成。"
+BIND_ALREADY_ADMIN = "您已是管理员，无需绑定。"
+BIND_DONE = "绑定成功！您已成为{scope}的工作人员。回复“帮助”查看工作人员命令。"
+BIND_SCOPE_ALL = "全街道"
+BIND_REGISTER_HINT = "\n请先回复“注册”登记姓名和手机号，名单和记录中会显示负责人姓名。"
+
+PUBLISH_ASK_KIND = "发布活动（随时回复“退出”可中止）。\n请选择类型，回复序号：\n{choices}"
+PUBLISH_BAD_KIND = "请回复类型序号：\n{choices}"
+PUBLISH_ASK_TITLE = "请输入活动标题，例如“楼院义务清扫”："
+PUBLISH_BAD_TITLE = "标题应为 2–30 个字，请重新输入："
+PUBLISH_ASK_TIME = "请输入活动时间（开始和结束），例如：\n11月28日 9:00-11:00\n明天上午9点到11点\n周六 14:30-16:00"
+PUBLISH_TIME_ERRORS = {
+    "unknown": "没看懂这个时间。请这样写：11月28日 9:00-11:00，或“明天上午9点到11点”。",
+    "no_end": "请同时写上结束时间，例如“明天上午9点到11点”。",
+    "ambiguous": "这个时间有歧义（上午还是下午？星期几与日期是否一致？）。请写清楚，例如“周六 下午2点到4点”或“11月28日 14:00-16:00”。",
+    "past": "这个时间已经过去了，请输入将来的时间，例如“明天上午9点到11点”。",
+    "end_before_start": "结束时间要晚于开始时间，例如“9:00-11:00”。",
+    "too_far": "只能发布一年以内的活动，请检查日期，例如“11月28日 9:00-11:00”。",
+}
+PUBLISH_ASK_PLACE = "请输入活动地点，例如“南乾元社区3号院”："
+PUBLISH_BAD_PLACE = "地点应为 2–60 个字，请重新输入："
+PUBLISH_ASK_CAPACITY = "请输入名额（人数），例如“20”："
+PUBLISH_BAD_CAPACITY = "名额应为 1–10000 之间的整数，请重新输入，例如“20”："
+PUBLISH_ASK_HOURS = "请输入记录的服务时长（小时，0.5 的倍数），例如“{suggested}”："
+PUBLISH_BAD_HOURS = "服务时长应为 0.5–24 之间、0.5 的倍数，例如“{suggested}”。请重新输入："
+PUBLISH_ASK_COMMUNITY = "请选择活动所属社区，回复序号：\n{choices}"
+PUBLISH_BAD_COMMUNITY = "请回复列表中的序号：\n{choices}"
+PUBLISH_CONFIRM = (
+    "请确认活动信息：\n"
+    "类型：{kind}\n"
+    "标题：{title}\n"
+    "时间：{when} – {end}\n"
+    "地点：{place}\n"
+    "名额：{capacity} 人\n"
+    "服务时长：{hours} 小时\n"
+    "社区：{community}\n"
+    "回复“确认”发布，回复“退出”放弃。"
+)
+PUBLISH_CONFIRM_AGAIN = "请回复“确认”发布，或回复“退出”放弃。\n\n"
+PUBLISH_STARTED_MEANWHILE = "活动开始时间已经过去，请重新输入活动时间：\n"
+PUBLISH_DONE = "已发布活动【{id}】{title}\n时间：{when}\n居民回复“报名 {id}”即可报名；“名单 {id}”查看报名名单。"
+
+ROSTER_HEADER = "【{id}】{title} {when}\n已报名 {confirmed}/{capacity}，候补 {waitlisted}，已签到 {checked_in}，已取消 {cancelled}"
+ROSTER_LINE = "{no}. {name} {phone} {state}"
+ROSTER_WAIT_LINE = "候补{position}. {name} {phone}"
+ROSTER_CHECKED_IN = "已签到{checkin}"
+ROSTER_CHECKED_OUT = "已签到{checkin} 签退{checkout}"
+ROSTER_NOT_CHECKED_IN = "未签到"
+ROSTER_NO_NAME = "(未登记)"
+ROSTER_EMPTY = "还没有人报名。"
+ROSTER_FOOTER_MORE = "第 {page}/{pages} 页，回复“名单 {id} {next}”看下一页。"
+ROSTER_FOOTER_LAST = "第 {page}/{pages} 页（最后一页）。"
+
+NOTIFY_USAGE = "请这样写：通知 3 明天改在南乾元社区活动室集合"
+NOTIFY_NOTICE = "【活动通知】{title}（{when}）\n{text}\n（活动编号 {id}）"
+NOTIFY_DONE = "已通知活动【{id}】{title}的 {count} 位报名者（含候补）。"
+NOTIFY_REPEAT = "这条通知刚刚已发给活动【{id}】的报名者，不再重复发送。"
+NOTIFY_NOBODY = "活动【{id}】还没有人报名，没有可通知的人。"
+
+BROADCAST_NEED_TEXT = "请这样写：群发 文字，或“群发 @南乾元社区 文字”，或“群发 @党员 文字”。"
+MESSAGE_TOO_LONG = "内容太长（{length} 字），请控制在 {limit} 字以内。"
+AUDIENCE_ALL = "全街道居民"
+AUDIENCE_PARTY = "在职党员"
+AUDIENCE_COMMUNITY = "{name}居民"
+BROADCAST_UNKNOWN_COMMUNITY = "没有名为“{name}”的社区。可选：{choices}"
+BROADCAST_CONFIRM_ASK = "将群发给【{audience}】共 {size} 人（已关注并登记的居民）：\n“{text}”\n回复“确认”发送，回复“退出”取消。"
+BROADCAST_CONFIRM_AGAIN = "请回复“确认”发送，或回复“退出”取消。\n\n"
+BROADCAST_EMPTY_AUDIENCE = "【{audience}】目前没有已关注并登记的居民，无需群发。"
+BROADCAST_STARTED = "已开始群发（编号 {id}），共 {size} 人，将按发送速率陆续送达。回复“群发状态”查看进度。"
+BROADCAST_NOTICE = "【{org}通知】\n{text}"
+BROADCAST_TEMPLATE_TITLE = "街道通知"
+BROADCAST_STATUS_EMPTY = "您还没有发起过群发。"
+BROADCAST_STATUS_HEADER = "最近的群发："
+BROADCAST_STATUS_LINE = (
+    "【{id}】{when} 发给{audience}\n“{text}”\n{state}：共 {total} 人，已送达 {sent}，待发送 {pending}，无法送达 {failed}"
+)
+BROADCAST_STATUS_REASONS = "\n  无法送达原因：{reasons}"
+BROADCAST_STATES = {"sending": "发送中", "done": "已全部排队", "draft": "草稿"}
+BROADCAST_STATE_FINISHED = "已完成"
+UNDELIVERABLE_REASONS = {
+    "43004": "未关注公众号",
+    "43101": "用户拒收消息",
+    "45015": "超过48小时未互动",
+    "45047": "客服消息条数超限",
+    "erased": "已注销",
+    "unsubscribed": "已取消关注",
+    "expired": "已过期",
+}
+
+MENU = (
+    ("参加活动", (("近期活动", "EVENTS"), ("我的报名", "MY_SIGNUPS"))),
+    ("我的服务", (("服务时长", "MY_HOURS"), ("登记信息", "REGISTER"))),
+    ("使用帮助", "HELP"),
+)
+
+ERASE_ASK = (
+    "注销将删除您的姓名、手机号、在职单位和志愿者编号，并取消尚未开始的报名；"
+    "服务时长只以匿名方式保留在统计中，之后无法再出具您的证明。\n"
+    "确定注销请回复“确认注销”，回复“退出”放弃。"
+)
+ERASE_AGAIN = "请回复“确认注销”完成注销，或回复“退出”放弃。"
+ERASE_NOTHING = "您还没有登记个人信息，无需注销。"
+ERASE_NOT_ASKED = "请先回复“注销”，了解注销会删除哪些信息。"
+ERASE_DONE = "已注销，您的个人信息已删除{cancelled}。感谢您参与志愿服务！如需再次参加，回复“注册”重新登记。"
+ERASE_CANCELLED = "，{count} 个未开始活动的报名已取消"
+
 # ── check-in and the hours ledger (issue 4) ────────────────────────────────
 CHECKIN_OK = "签到成功！\n【{id}】{title}\n签到时间：{time}\n{hint}"
 CHECKIN_OK_WALK_IN = "签到成功（您未报名，已为您占用一个空余名额）！\n【{id}】{title}\n签到时间：{time}\n{hint}"

@@ -1,0 +1,23 @@
+"""`绑定 CODE`: anyone redeems an organizer invite made with `flask --app wsgi invite organizer`."""
+
+from __future__ import annotations
+
+from bot import invites
+from bot.context import Context
+from bot.reply import Reply
+from bot.router import Router
+from config import texts
+
+router = Router("binding")
+
+
+@router.text("绑定")
+def bind_invite(ctx: Context) -> Reply:
+    """Redeem a one-time organizer invite code."""
+    resident = ctx.resident
+    invite = invites.redeem(ctx.session, resident, ctx.args)
+    scope = resident.role_community.name if invite.community_id and resident.role_community else texts.BIND_SCOPE_ALL
+    text = texts.BIND_DONE.format(scope=scope)
+    if not resident.registered:
+        text += texts.BIND_REGISTER_HINT
+    return Reply(text)

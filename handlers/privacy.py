@@ -1,0 +1,40 @@
+"""`注销`: erase one's profile after a confirmation, keeping only anonymised hour totals."""
+
+from __future__ import annotations
+
+from bot import privacy
+from bot.context import Context
+from bot.reply import Reply
+from bot.router import Router
+from config import texts
+
+router = Router("privacy")
+
+DIALOG = "erase"
+CONFIRM_WORD = "确认注销"
+
+
+@router.text("注销")
+def erase_start(ctx: Context) -> Reply:
+    """Say what erasure removes and ask for `确认注销`."""
+    if not ctx.resident.registered:
+        return Reply(texts.ERASE_NOTHING)
+    ctx.conversations.set(DIALOG, "confirm")
+    return Reply(texts.ERASE_ASK)
+
+
+@router.step(DIALOG, "confirm")
+def erase_confirm(ctx: Context) -> Reply:
+    """`确认注销` erases the profile; anything else asks again (`退出` gives up)."""
+    if ctx.text != CONFIRM_WORD:
+        return Reply(texts.ERASE_AGAIN)
+    cancelled = privacy.erase(ctx.session, ctx.resident)
+    ctx.commit()
+    ctx.conversations.clear()
+    return Reply(texts.ERASE_DONE.format(cancelled=texts.ERASE_CANCELLED.format(count=cancelled) if cancelled else ""))
+
+
+@router.text(CONFIRM_WORD)
+def erase_not_asked(ctx: Context) -> Reply:
+    """`确认注销` outside the dialog (it timed out): start from `注销` so the person reads what goes."""
+    return Reply(texts.ERASE_NOT_ASKED)

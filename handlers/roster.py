@@ -1,0 +1,27 @@
+"""`名单 N [页]`: the organizer's roster of one activity, a page per reply."""
+
+from __future__ import annotations
+
+import re
+
+from bot import rosters
+from bot.context import Context
+from bot.errors import UserError
+from bot.reply import Reply
+from bot.roles import require_organizer
+from bot.router import Router
+from config import texts
+
+router = Router("roster")
+
+
+@router.text("名单")
+def roster_show(ctx: Context) -> Reply:
+    """Who holds a place, who waits, who has checked in; phones masked."""
+    require_organizer(ctx.resident, "名单")  # refuse residents before reading any argument
+    activity_id = ctx.intent.number if ctx.intent else None
+    if activity_id is None:
+        raise UserError(texts.NEED_NUMBER.format(word="名单"))
+    match = re.match(r"^(?:第)?(\d+)", ctx.intent.rest if ctx.intent else "")
+    page = int(match.group(1)) if match else 1
+    return Reply(rosters.page(ctx.session, ctx.resident, activity_id, page).text)
