@@ -16,10 +16,10 @@ from config import Settings
 
 def build_router() -> Router:
     """Every chat feature, in the order routes are tried (first match wins)."""
-    from handlers import activities, binding, checkin, common, hours, privacy, registration, roster, signup
+    from handlers import activities, attendance, binding, checkin, common, hours, organizer_cancel, privacy, registration, roster, signup
 
     router = Router("bot")
-    for feature in (common, registration, activities, signup, binding, roster, privacy, checkin, hours):
+    for feature in (common, registration, activities, signup, attendance, binding, roster, organizer_cancel, privacy, checkin, hours):
         router.include(feature.router)
     # Last: text nothing above understood, and other message types.
     router.include(common.fallback_router)
@@ -44,6 +44,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     from bot.webhook import bp as webhook_bp
 
     app.register_blueprint(webhook_bp)
+
+    from bot.sandbox import bp as sandbox_bp
+
+    app.register_blueprint(sandbox_bp)
 
     from bot.web_records import bp as records_bp
 

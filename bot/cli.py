@@ -230,3 +230,6 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(chat_command)
     app.cli.add_command(export_cli)
     cli_organizers.register(app)
+    from bot import cli_jobs
+
+    cli_jobs.register(app)

@@ -54,6 +54,8 @@ class Settings:
     PUBLIC_BASE_URL: str = "http://127.0.0.1:8000"
     CONVERSATION_TIMEOUT: str = "10m"
     HTTP_TIMEOUT_SECONDS: str = "5"
+    NOTICE_CLAIM_TIMEOUT: str = "2m"
+    SWEEP_INTERVAL: str = "30s"
     AUTO_CLOSE_AFTER: str = "2h"
     extra: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -111,6 +113,8 @@ class Settings:
             "send_rate": "SEND_RATE_PER_SECOND",
             "party_target_hours": "PARTY_MEMBER_YEARLY_TARGET_HOURS",
             "conversation_timeout": "CONVERSATION_TIMEOUT",
+            "notice_claim_timeout": "NOTICE_CLAIM_TIMEOUT",
+            "sweep_interval": "SWEEP_INTERVAL",
             "auto_close_after": "AUTO_CLOSE_AFTER",
         }
         for prop, name in derived.items():
@@ -155,6 +159,16 @@ class Settings:
     def auto_close_after(self) -> int:
         """Seconds after an activity's end before the periodic job closes it, if no organizer did."""
         return parse_duration(self.AUTO_CLOSE_AFTER)
+
+    @property
+    def notice_claim_timeout(self) -> int:
+        """Seconds after which a notice claimed by a worker that never finished is sent again."""
+        return max(1, parse_duration(self.NOTICE_CLAIM_TIMEOUT))
+
+    @property
+    def sweep_interval(self) -> int:
+        """Seconds between the periodic sweeps that create due reminders and enqueue due notices."""
+        return max(1, parse_duration(self.SWEEP_INTERVAL))
 
     @property
     def aes_keys(self) -> list[str]:

@@ -1,0 +1,11 @@
+"""Sending notices: one job per notice, safe to run twice (the notice row says whether it went out)."""
+
+from __future__ import annotations
+
+from bot import delivery
+from bot.services import current_services
+
+
+def send_notice(notice_id: int) -> str:
+    """Send one notice to its person exactly once; WeChat's "not now" raises, and RQ retries later."""
+    return delivery.deliver(current_services(), notice_id)
