@@ -60,10 +60,13 @@ def _hours_cells(row: tuple) -> tuple:
 def export_hours(year: int | None, fmt: str, path: str | None) -> None:
     """One row per ledger entry (credits and corrections), with the Art. 7 fields."""
     services = current_app.extensions["bot"]
-    rows = exports.hours_rows(services.db, year, services.settings.ORG_NAME)
-    count = _write(path, fmt, texts.EXPORT_HOURS_HEADER, rows, exports.HOURS_WIDTHS, "hours", _hours_cells)
-    if path:
-        click.echo(f"{count} rows written to {path}", err=True)
+    export = exports.HoursExport(services.db, year, services.settings.ORG_NAME)
+    if fmt == "csv":
+        # The fast path: each person's and activity's columns are rendered as CSV once.
+        with _output(path, fmt) as out:
+            exports.write_csv_chunks(out, texts.EXPORT_HOURS_HEADER, export.csv_chunks())
+        return
+    _write(path, fmt, texts.EXPORT_HOURS_HEADER, export.rows(), exports.HOURS_WIDTHS, "hours", _hours_cells)
 
 
 @export_cli.command("employers")

@@ -1,9 +1,9 @@
 """Exports of the ledger: every entry (CSV or XLSX) and the per-employer 双报到 summary.
 
-Rows are streamed: the database hands them over in batches through a server-side
-cursor (PostgreSQL; SQLite reads lazily anyway), and the writers write as they go,
-so memory stays flat however long the ledger is. XLSX uses openpyxl's write-only
-mode, which keeps no rows in memory either.
+Rows are streamed: the database hands the entries over in batches through a
+server-side cursor (PostgreSQL; SQLite reads lazily anyway), and the writers write
+as they go, so memory stays flat however long the ledger is (see `HoursExport`).
+XLSX uses openpyxl's write-only mode, which keeps no rows in memory either.
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from functools import lru_cache
 from typing import IO
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Connection, Select, and_, case, func, select
 from sqlalchemy.orm import aliased
 
 from bot.db import Database
@@ -27,69 +26,128 @@ from bot.timefmt import SHANGHAI, to_local, to_utc_naive
 from config import texts
 
 BATCH = 5000
+# People and activities whose columns are kept while exporting (bounded: memory stays flat).
+CACHE_SIZE = 50_000
 # Column widths (characters) for the XLSX sheet, in header order.
 HOURS_WIDTHS = (12, 10, 14, 6, 22, 9, 22, 12, 22, 36, 7, 16, 10)
 EMPLOYER_WIDTHS = (28, 12, 14, 10, 12)
 
 
-@lru_cache(maxsize=8192)
 def _local_date(start_at: datetime) -> str:
-    # Activities repeat across many rows; caching keeps the time-zone work per activity.
     return f"{to_local(start_at):%Y-%m-%d}"
+
+
+class _HoursText(dict):
+    """Hours as export text, `2.0`; there are few distinct values (0.5-hour steps), each formatted once."""
+
+    def __missing__(self, hours: Decimal | float) -> str:
+        text = f"{Decimal(str(hours)):.1f}"
+        self[hours] = text
+        return text
+
+
+def _csv_fragment(cells: tuple) -> str:
+    """Cells as CSV text without a line end, quoted by the csv module exactly as a whole row would be."""
+    buffer = io.StringIO()
+    # The line end must be the real one: the csv module quotes a field that contains it.
+    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+    return buffer.getvalue()[:-2]
+
+
+class HoursExport:
+    """The ledger, one row per entry in ledger order, with the columns of `EXPORT_HOURS_HEADER`.
+
+    Only the entries' own columns (person, activity, hours) are streamed from the
+    database, through a server-side cursor in batches; each person's and each
+    activity's columns are looked up once, per batch for those not yet known, and
+    kept in caches that are emptied when they pass `cache_size`. Memory therefore
+    stays flat however long the ledger grows, and the long activity texts are not
+    sent, decoded and quoted again for every entry.
+    """
+
+    def __init__(self, db: Database, year: int | None = None, org_name: str = "", cache_size: int = CACHE_SIZE):
+        self.db = db
+        self.year = year
+        self.org_name = org_name
+        self.cache_size = cache_size
+        self.people: dict[int, tuple] = {}  # resident id → cells
+        self.people_csv: dict[int, str] = {}
+        self.events: dict[int, tuple[tuple, tuple]] = {}  # activity id → (cells before hours, cells after)
+        self.events_csv: dict[int, tuple[str, str]] = {}
+
+    def _entries(self) -> Select:
+        query = select(HourEntry.resident_id, HourEntry.activity_id, HourEntry.hours).order_by(HourEntry.id)
+        if self.year is not None:
+            begin, end = year_bounds(self.year)
+            query = query.join(Activity, Activity.id == HourEntry.activity_id).where(Activity.start_at >= begin, Activity.start_at < end)
+        return query
+
+    def _learn(self, conn: Connection, batch: list) -> None:
+        """Look up, in one query each, the people and activities of this batch not in the caches."""
+        if len(self.people) > self.cache_size:
+            self.people.clear()
+            self.people_csv.clear()
+        if len(self.events) > self.cache_size:
+            self.events.clear()
+            self.events_csv.clear()
+        people = {row[0] for row in batch} - self.people.keys()
+        if people:
+            home = aliased(Community)
+            found = conn.execute(
+                select(Resident.id, Resident.volunteer_no, Resident.name, home.name, Resident.is_party_member, Resident.employer)
+                .outerjoin(home, home.id == Resident.community_id)
+                .where(Resident.id.in_(people))
+            )
+            for rid, number, name, home_name, party, employer in found:
+                cells = (number or "", name or "", home_name or "", texts.EXPORT_YES if party else texts.EXPORT_NO, employer or "")
+                self.people[rid] = cells
+                self.people_csv[rid] = _csv_fragment(cells)
+        events = {row[1] for row in batch} - self.events.keys()
+        if events:
+            scope = aliased(Community)
+            organizer = aliased(Resident)
+            found = conn.execute(
+                select(Activity.id, Activity.title, Activity.start_at, Activity.place, Activity.content, scope.name, organizer.name)
+                .outerjoin(scope, scope.id == Activity.community_id)
+                .outerjoin(organizer, organizer.id == Activity.organizer_id)
+                .where(Activity.id.in_(events))
+            )
+            for aid, title, start_at, place, content, scope_name, person in found:
+                head = (aid, title, _local_date(start_at), place, content or "")
+                tail = (scope_name or self.org_name, person or "")
+                self.events[aid] = (head, tail)
+                self.events_csv[aid] = (_csv_fragment(head), _csv_fragment(tail))
+
+    def _batches(self) -> Iterator[list]:
+        with self.db.engine.connect() as conn:
+            result = conn.execution_options(yield_per=BATCH).execute(self._entries())
+            for batch in result.partitions():
+                self._learn(conn, batch)
+                yield batch
+
+    def rows(self) -> Iterator[tuple]:
+        """Each entry as a tuple of cells (hours as text like `2.0`)."""
+        people, events, hours_text = self.people, self.events, _HoursText()
+        for batch in self._batches():
+            for rid, aid, hours in batch:
+                head, tail = events[aid]
+                yield (*people[rid], *head, hours_text[hours], *tail)
+
+    def csv_chunks(self) -> Iterator[str]:
+        """The CSV body (no header), one chunk of text per batch, CRLF line ends."""
+        people, events, hours_text = self.people_csv, self.events_csv, _HoursText()
+        for batch in self._batches():
+            lines = []
+            append = lines.append
+            for rid, aid, hours in batch:
+                head, tail = events[aid]
+                append(f"{people[rid]},{head},{hours_text[hours]},{tail}\r\n")
+            yield "".join(lines)
 
 
 def hours_rows(db: Database, year: int | None = None, org_name: str = "") -> Iterator[tuple]:
     """One tuple per ledger entry, in ledger order, with the columns of `EXPORT_HOURS_HEADER`."""
-    home = aliased(Community)
-    scope = aliased(Community)
-    organizer = aliased(Resident)
-    query = (
-        select(
-            Resident.volunteer_no,
-            Resident.name,
-            home.name,
-            Resident.is_party_member,
-            Resident.employer,
-            Activity.id,
-            Activity.title,
-            Activity.start_at,
-            Activity.place,
-            Activity.content,
-            HourEntry.hours,
-            scope.name,
-            organizer.name,
-        )
-        .select_from(HourEntry)
-        .join(Resident, Resident.id == HourEntry.resident_id)
-        .join(Activity, Activity.id == HourEntry.activity_id)
-        .outerjoin(home, home.id == Resident.community_id)
-        .outerjoin(scope, scope.id == Activity.community_id)
-        .outerjoin(organizer, organizer.id == Activity.organizer_id)
-        .order_by(HourEntry.id)
-    )
-    if year is not None:
-        begin, end = year_bounds(year)
-        query = query.where(Activity.start_at >= begin, Activity.start_at < end)
-    yes, no = texts.EXPORT_YES, texts.EXPORT_NO
-    with db.engine.connect() as conn:
-        result = conn.execution_options(yield_per=BATCH).execute(query)
-        for batch in result.partitions():
-            for no_, name, home_name, party, employer, activity_id, title, start_at, place, content, hours, scope_name, person in batch:
-                yield (
-                    no_ or "",
-                    name or "",
-                    home_name or "",
-                    yes if party else no,
-                    employer or "",
-                    activity_id,
-                    title,
-                    _local_date(start_at),
-                    place,
-                    content or "",
-                    f"{hours:.1f}",
-                    scope_name or org_name,
-                    person or "",
-                )
+    return HoursExport(db, year, org_name).rows()
 
 
 # ── the 双报到 summary ──────────────────────────────────────────────────────
@@ -167,6 +225,18 @@ def write_csv(out: IO[bytes], header: Iterable[str], rows: Iterable[tuple]) -> i
     finally:
         text.detach()  # leave the caller's stream open
     return count
+
+
+def write_csv_chunks(out: IO[bytes], header: Iterable[str], chunks: Iterable[str]) -> None:
+    """Like `write_csv`, for a body already rendered as CSV text (`HoursExport.csv_chunks`)."""
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=False)
+    try:
+        csv.writer(text).writerow(header)
+        for chunk in chunks:
+            text.write(chunk)
+        text.flush()
+    finally:
+        text.detach()
 
 
 def write_xlsx(out: IO[bytes], header: Iterable[str], rows: Iterable[tuple], widths: Iterable[int], title: str) -> int:

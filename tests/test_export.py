@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from bot import hours
+from bot import exports, hours
 from bot.models import Activity, Resident
 from bot.timefmt import to_utc_naive
 from tests.ledger_helpers import activity_at, organizer, person
@@ -118,3 +118,17 @@ def test_export_employers_sums_party_members_per_quarter(app, services, communit
 def test_export_employers_needs_a_real_quarter(app):
     result = app.test_cli_runner().invoke(args=["export", "employers", "--quarter", "2026Q5"])
     assert result.exit_code != 0 and "2026Q4" in result.output
+
+
+def test_the_fast_csv_path_quotes_exactly_like_the_csv_module(services, communities, ledger):
+    awkward = activity_at(services, _local("2026-05-01 09:00"), title='读书会"好书"', place="活动室, 二楼", content="第一行\n第二行")
+    with services.db.transaction() as session:
+        hours.credit(session, resident_id=ledger[1], activity_id=awkward, hours=Decimal("0.5"), reason="t")
+    # A cache of one person and one activity is emptied on every batch: the output must not change.
+    for cache_size in (exports.CACHE_SIZE, 1):
+        export = exports.HoursExport(services.db, org_name="测试街道办事处", cache_size=cache_size)
+        expected = io.StringIO(newline="")
+        csv.writer(expected).writerows(export.rows())
+        assert "".join(export.csv_chunks()) == expected.getvalue()
+    rows = list(exports.HoursExport(services.db, org_name="x").rows())
+    assert rows[-1][6:10] == ('读书会"好书"', "2026-05-01", "活动室, 二楼", "第一行\n第二行") and rows[-1][10] == "0.5"
