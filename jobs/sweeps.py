@@ -7,13 +7,15 @@ from datetime import timedelta
 from bot import activities, delivery, queue
 from bot.models import utc_now
 from bot.services import current_services
+from jobs.tally import close_overdue_activities
 
 
 def sweep_due_notices() -> dict:
-    """Create reminders that fell due and enqueue every notice due but not yet sent; schedules the next sweep."""
+    """Close activities left open, create reminders that fell due, enqueue every notice due but not yet sent; schedules the next sweep."""
     services = current_services()
     # The successor first, so a failing sweep does not break the chain.
     queue.schedule_sweep(services.redis, services.settings.sweep_interval)
+    close_overdue_activities()  # hours entered well inside the legal deadline; their notices go out below
     return delivery.sweep(services)
 
 

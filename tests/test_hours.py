@@ -292,3 +292,31 @@ def test_a_correction_to_the_same_total_writes_no_entry_but_closes_the_dispute(w
     assert "2 → 2 小时" in wx.say(f"纠错 处理 {dispute_id} 2 核实无误", user="org-1")
     assert len(entries(services, activity_id, stayed)) == 1
     assert "维持 2 小时" in notices_for(services, stayed, "dispute_resolved")[0].text
+
+
+def test_the_workers_periodic_sweep_closes_overdue_activities_and_the_notices_arrive(app, wx, services, communities):
+    from bot import worker
+    from jobs import sweeps
+
+    org = organizer(services, community_id=communities[0])
+    start = utc_now().replace(microsecond=0) - timedelta(hours=5)
+    activity_id = activity_at(services, start, hours="2", organizer_id=org)
+    volunteer = person(services, "vol-1", "李四", community_id=communities[0])
+    sign_up(services, volunteer, activity_id)
+    _attend(services, volunteer, activity_id, start + timedelta(minutes=30))
+    for openid in ("vol-1", "org-1"):
+        wx.say("帮助", user=openid)  # a recent message opens WeChat's customer-service window
+
+    sweeps.sweep_due_notices()
+    worker.build(services).work(burst=True)
+
+    with services.db.transaction() as session:
+        assert session.get(Activity, activity_id).status == "closed"
+    assert _net(services, volunteer, activity_id) == Decimal("1.5")
+
+    def outbox(openid: str) -> str:
+        body = app.test_client().get("/sandbox/outbox", query_string={"openid": openid}).get_json()
+        return "\n".join(m["text"] for m in body["messages"])
+
+    assert "为您记录服务时长 1.5 小时" in outbox("vol-1")
+    assert "系统已自动结束" in outbox("org-1")
