@@ -16,10 +16,39 @@ from config import Settings
 
 def build_router() -> Router:
     """Every chat feature, in the order routes are tried (first match wins)."""
-    from handlers import activities, attendance, binding, checkin, common, hours, organizer_cancel, privacy, registration, roster, signup
+    from handlers import (
+        activities,
+        attendance,
+        binding,
+        broadcast,
+        checkin,
+        common,
+        hours,
+        organizer_cancel,
+        privacy,
+        publish,
+        registration,
+        roster,
+        signup,
+    )
 
     router = Router("bot")
-    for feature in (common, registration, activities, signup, attendance, binding, roster, organizer_cancel, privacy, checkin, hours):
+    features = (
+        common,
+        registration,
+        activities,
+        signup,
+        attendance,
+        binding,
+        publish,
+        roster,
+        broadcast,
+        organizer_cancel,
+        privacy,
+        checkin,
+        hours,
+    )
+    for feature in features:
         router.include(feature.router)
     # Last: text nothing above understood, and other message types.
     router.include(common.fallback_router)

@@ -56,6 +56,7 @@ class Settings:
     HTTP_TIMEOUT_SECONDS: str = "5"
     NOTICE_CLAIM_TIMEOUT: str = "2m"
     SWEEP_INTERVAL: str = "30s"
+    BROADCAST_BATCH_SIZE: str = "500"
     AUTO_CLOSE_AFTER: str = "2h"
     extra: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -116,6 +117,7 @@ class Settings:
             "notice_claim_timeout": "NOTICE_CLAIM_TIMEOUT",
             "sweep_interval": "SWEEP_INTERVAL",
             "auto_close_after": "AUTO_CLOSE_AFTER",
+            "broadcast_batch_size": "BROADCAST_BATCH_SIZE",
         }
         for prop, name in derived.items():
             try:
@@ -169,6 +171,14 @@ class Settings:
     def sweep_interval(self) -> int:
         """Seconds between the periodic sweeps that create due reminders and enqueue due notices."""
         return max(1, parse_duration(self.SWEEP_INTERVAL))
+
+    @property
+    def broadcast_batch_size(self) -> int:
+        """Notices a broadcast fan-out creates per transaction."""
+        value = int(self.BROADCAST_BATCH_SIZE)
+        if value < 1:
+            raise ValueError("BROADCAST_BATCH_SIZE must be a positive number")
+        return value
 
     @property
     def aes_keys(self) -> list[str]:

@@ -1,0 +1,123 @@
+"""A broadcast survives a worker killed (SIGKILL) in the middle of its fan-out: everyone gets it exactly once."""
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from rq import Worker as RQWorker
+from sqlalchemy import func, select
+
+from bot.models import Broadcast, Notice
+from bot.simulator import WeChatPeer
+from tests.conftest import Wx, wait_for
+from tests.fake_wechat import FakeWeChat
+from tests.organizer_helpers import make_organizer, make_residents
+
+ROOT = Path(__file__).resolve().parent.parent
+FLASK = str(Path(sys.executable).parent / "flask")
+AUDIENCE = 240
+SETTINGS = {
+    "WECHAT_APP_SECRET": "crash-test-secret",
+    "WECHAT_TEMPLATE_NOTICE": "tpl-notice",
+    "NOTICE_CLAIM_TIMEOUT": "2s",
+    "SWEEP_INTERVAL": "1s",
+    "SEND_RATE_PER_SECOND": "0",
+    # Small batches make the fan-out last long enough to be killed in the middle of it.
+    "BROADCAST_BATCH_SIZE": "3",
+}
+
+
+@pytest.fixture
+def fake():  # type: ignore[no-untyped-def]
+    server = FakeWeChat(delay=0.005).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def workers(tmp_path):  # type: ignore[no-untyped-def]
+    """Start `flask --app wsgi worker` processes; every one still running is killed at the end."""
+    started: dict[str, subprocess.Popen] = {}
+
+    def start(env: dict) -> str:
+        name = f"crash-{uuid.uuid4().hex[:8]}"
+        log = open(tmp_path / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
+        started[name] = subprocess.Popen(
+            [FLASK, "--app", "wsgi", "worker", "--name", name],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own group: RQ's scheduler child goes down with it at the end
+        )
+        return name
+
+    start.processes = started  # type: ignore[attr-defined]
+    yield start
+    for process in started.values():
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait(timeout=10)
+
+
+def test_killed_mid_fan_out_every_recipient_gets_the_broadcast_exactly_once(app, make_app, fake, workers, communities):
+    settings = {**SETTINGS, "WECHAT_API_BASE_URL": fake.url}
+    web = make_app(**settings)
+    services = web.extensions["bot"]
+    wx = Wx(web, WeChatPeer.from_settings(services.settings), "org")
+    make_organizer(services, "org")
+    people = make_residents(services, AUDIENCE, communities[0])
+
+    assert f"共 {AUDIENCE} 人" in wx.say("群发 今晚8点至明早6点停水，请提前储水")
+    assert "已开始群发" in wx.say("确认")
+    with services.db.transaction() as session:
+        broadcast_id = session.execute(select(Broadcast.id)).scalar_one()
+
+    first, second = workers(settings), workers(settings)
+
+    def fan_out_worker() -> str | None:
+        """The worker running the fan-out, once it has created some notices."""
+        with services.db.transaction() as session:
+            made = session.execute(select(func.count()).select_from(Notice).where(Notice.broadcast_id == broadcast_id)).scalar_one()
+        if made < 20:
+            return None
+        for worker in RQWorker.all(connection=services.redis):
+            if worker.name in (first, second) and worker.get_current_job_id() == f"broadcast-{broadcast_id}":
+                return worker.name
+        return None
+
+    victim = wait_for(fan_out_worker, timeout=60, interval=0.01)
+    workers.processes[victim].send_signal(signal.SIGKILL)
+    workers.processes[victim].wait(timeout=10)
+    with services.db.transaction() as session:
+        broadcast = session.get(Broadcast, broadcast_id)
+        made = session.execute(select(func.count()).select_from(Notice).where(Notice.broadcast_id == broadcast_id)).scalar_one()
+        assert broadcast.status == "sending" and made < AUDIENCE  # it really died half-way
+
+    workers(settings)  # a replacement; the watchdog hands the fan-out to whoever is alive
+
+    def all_sent() -> bool:
+        with services.db.transaction() as session:
+            done = session.get(Broadcast, broadcast_id).status == "done"
+            sent = session.execute(
+                select(func.count()).select_from(Notice).where(Notice.broadcast_id == broadcast_id, Notice.status == "sent")
+            ).scalar_one()
+        return done and sent == AUDIENCE
+
+    wait_for(all_sent, timeout=120, interval=0.2)
+    with services.db.transaction() as session:
+        keys = session.execute(select(Notice.key).where(Notice.broadcast_id == broadcast_id)).scalars().all()
+    assert sorted(keys) == sorted(f"broadcast:{broadcast_id}:{r}" for r in people)
+    # WeChat's side: each person received it once (a send repeated after the kill carries the
+    # same client_msg_id and is dropped by WeChat, as the fake does).
+    received = Counter(d["touser"] for d in fake.delivered("template") if d["client_msg_id"].startswith(f"broadcast:{broadcast_id}:"))
+    assert received == Counter({f"r-{i}": 1 for i in range(AUDIENCE)})
+    status = wx.say("群发状态")
+    assert f"共 {AUDIENCE} 人，已送达 {AUDIENCE}，待发送 0，无法送达 0" in status
