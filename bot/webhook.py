@@ -213,7 +213,10 @@ def _touch(ctx: Context) -> None:
         return
     try:
         residents.touch(ctx.session, ctx.resident, event=ctx.message.type == "event")
-        ctx.commit()
+        # Committed apart so a refusal's rollback keeps it; when nothing changed (most
+        # messages: see residents.TOUCH_EVERY) the handler goes on in the same transaction.
+        if ctx.session.dirty:
+            ctx.commit()
     except Exception:
         ctx.rollback()
         log.exception("could not record contact")

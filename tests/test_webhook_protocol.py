@@ -6,11 +6,12 @@ from __future__ import annotations
 import io
 import socket
 import zlib
+from datetime import timedelta
 
 import pytest
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from bot.models import Resident
+from bot.models import Resident, utc_now
 from bot.simulator import WeChatPeer, sign
 from config import texts
 from tests.webhook_helpers import parsed_reply, post_raw, snapshot
@@ -322,6 +323,39 @@ def test_menu_click_for_a_registered_person(wx, make_activity):
     wx.say(f"报名 {activity_id}", user="member")
     assert "（已报名）" in wx.click("MY_SIGNUPS", user="member")
     assert wx.click("MY_SIGNUPS", user="member") == wx.say("我的报名", user="member")
+
+
+# ── contact is recorded (WeChat's customer-service window) ───────────────
+
+
+def _contact(db, openid: str) -> tuple:  # type: ignore[no-untyped-def]
+    db.expire_all()
+    resident = db.query(Resident).filter_by(openid=openid).one()
+    return resident.last_message_at, resident.last_event_at
+
+
+def test_a_message_and_an_event_record_the_contact(wx, db):
+    wx.say("帮助", user="contact-user")
+    message_at, event_at = _contact(db, "contact-user")
+    assert message_at is not None and event_at is None
+    wx.click("HELP", user="contact-user")
+    assert _contact(db, "contact-user")[1] is not None
+
+
+def test_the_contact_is_recorded_even_when_the_handler_refuses(wx, db, services):
+    wx.say("帮助", user="refused-contact")
+    with services.db.transaction() as session:
+        session.query(Resident).filter_by(openid="refused-contact").update({"last_message_at": utc_now() - timedelta(days=3)})
+    assert "没有编号为 999999 的活动" in wx.say("报名 999999", user="refused-contact")  # a refusal, rolled back
+    message_at, _ = _contact(db, "refused-contact")
+    assert utc_now() - message_at < timedelta(minutes=1)
+
+
+def test_an_unfollow_is_not_a_contact(wx, db):
+    wx.post_xml(wx.peer.event_xml("quiet-user", "subscribe", create_time=1700000000))
+    _, followed_at = _contact(db, "quiet-user")
+    wx.post_xml(wx.peer.event_xml("quiet-user", "unsubscribe", create_time=1700000100))
+    assert _contact(db, "quiet-user")[1] == followed_at
 
 
 # ── health and metrics ────────────────────────────────────────────────────
