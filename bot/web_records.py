@@ -38,6 +38,16 @@ def _private(response: Response) -> Response:
     return response
 
 
+def _page_footer(template: str, certificate: certificates.Certificate) -> list[str]:
+    """The printed page footer as the CSS strings around `counter(page)` and `counter(pages)`."""
+    text = template.replace("{page}", "\0").replace("{pages}", "\1")
+    text = text.format(name=certificate.name, volunteer_no=certificate.volunteer_no)
+    text = text.replace('"', "").replace("\\", "")  # it goes into CSS strings
+    before, rest = text.split("\0")
+    middle, after = rest.split("\1")
+    return [before, middle, after]
+
+
 @bp.get("/records/<token>")
 def certificate_page(token: str) -> Response:
     """The printable certificate; a forged, edited or expired link gets a 404 page."""
@@ -76,6 +86,7 @@ def certificate_page(token: str) -> Response:
         code=code,
         verify_url=verify_url,
         qr=qr,
+        page_footer=_page_footer(t["page_footer"], certificate),
     )
     return _private(Response(page, mimetype="text/html"))
 

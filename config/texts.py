@@ -350,6 +350,7 @@ CERTIFICATE_PAGE = {
     "verify_hint": "扫描二维码或访问以下地址，可查验本证明的真实性：",
     "basis": "本证明依据《志愿服务记录与证明出具办法》出具，志愿者以志愿者编号标识。",
     "print": "打印 / 存为 PDF",
+    "page_footer": "{name}（{volunteer_no}）志愿服务记录证明　第 {page} 页 / 共 {pages} 页",
     "invalid_title": "链接无效",
     "invalid": "证明链接无效或已过期，请在公众号回复“证明”重新获取。",
 }

@@ -66,6 +66,9 @@ def test_certificate_carries_the_art7_fields_and_a_code_that_verifies(wx, app, s
         assert field in page, field
     assert "累计志愿服务时长 3.5 小时" in page
     assert "@page" in page and "A4" in page
+    # Every printed page names its holder; the total is printed once, not at each page's foot.
+    assert re.search(r'@bottom-center \{ content: "张秀兰（ZY\d+）志愿服务记录证明　第 " counter\(page\)', page)
+    assert "tfoot { display: table-row-group; }" in page
 
     verify = client.get(_verify_path(page))
     assert verify.status_code == 200
