@@ -112,6 +112,18 @@ def test_a_stalled_fan_out_is_taken_over_by_its_watchdog(services, communities):
     assert all(job_id.startswith(f"broadcast-{broadcast.id}-watch-") for job_id in scheduled)
 
 
+def test_looking_at_the_status_restarts_a_fan_out_nobody_watches(services, wx, communities):
+    organizer_id = make_organizer(services, "org")
+    make_residents(services, 2, communities[0])
+    with services.db.transaction() as session:  # confirmed, but its job and watchdog were lost (Redis flushed)
+        broadcast = broadcasts.confirm(session, session.get(Resident, organizer_id), "all", "停水通知")
+    assert _queued(services) == []
+    assert "发送中" in wx.say("群发状态", user="org")
+    assert [j.args for j in _queued(services) if j.func_name == broadcasts.FAN_OUT] == [[broadcast.id]]
+    _run_jobs(services)
+    assert "已完成" in wx.say("群发状态", user="org")
+
+
 def test_status_shows_pending_and_not_deliverable_with_reasons(services, wx, communities):
     make_organizer(services, "org")
     a, _ = _people(services, communities)

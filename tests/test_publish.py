@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from bot import publishing
+from bot import publishing, queue
 from bot.errors import Forbidden
 from bot.models import Activity, Resident
 from bot.timefmt import to_local
@@ -47,6 +47,9 @@ def test_an_organizer_publishes_with_every_answer_confirmed(services, wx, commun
     local_start = to_local(activity.start_at)
     assert (local_start.hour, local_start.minute) == (9, 0) and activity.end_at - activity.start_at == timedelta(hours=2)
     assert activity.deadline_at == activity.start_at
+    # Its reminders are scheduled by the worker (the sweep would create them anyway).
+    scheduled = [j for j in queue.get(services.redis).get_jobs() if j.func_name == queue.SCHEDULE_REMINDERS]
+    assert [j.args for j in scheduled] == [[activity.id]]
     assert "楼院义务清扫" in wx.say("活动", user="someone")  # residents see it at once
 
 
