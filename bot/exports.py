@@ -1,9 +1,11 @@
 """Exports of the ledger: every entry (CSV or XLSX) and the per-employer 双报到 summary.
 
-Rows are streamed: the database hands the entries over in batches through a
-server-side cursor (PostgreSQL; SQLite reads lazily anyway), and the writers write
-as they go, so memory stays flat however long the ledger is (see `HoursExport`).
-XLSX uses openpyxl's write-only mode, which keeps no rows in memory either.
+Rows are streamed, so memory stays flat however long the ledger is (see
+`HoursExport`): on PostgreSQL the CSV is rendered by the database itself and
+streamed with `COPY … TO STDOUT`; otherwise (SQLite, and every XLSX) the entries
+come through a server-side cursor in batches and are rendered here. XLSX uses
+openpyxl's write-only mode, which keeps no rows in memory either. CSV lines end in
+LF (what PostgreSQL's COPY writes; Excel reads it).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from bot.timefmt import SHANGHAI, to_local, to_utc_naive
 from config import texts
 
 BATCH = 5000
+LINE_END = "\n"
 # People and activities whose columns are kept while exporting (bounded: memory stays flat).
 CACHE_SIZE = 50_000
 # Column widths (characters) for the XLSX sheet, in header order.
@@ -50,8 +53,8 @@ def _csv_fragment(cells: tuple) -> str:
     """Cells as CSV text without a line end, quoted by the csv module exactly as a whole row would be."""
     buffer = io.StringIO()
     # The line end must be the real one: the csv module quotes a field that contains it.
-    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
-    return buffer.getvalue()[:-2]
+    csv.writer(buffer, lineterminator=LINE_END).writerow(cells)
+    return buffer.getvalue()[: -len(LINE_END)]
 
 
 class HoursExport:
@@ -133,16 +136,71 @@ class HoursExport:
                 head, tail = events[aid]
                 yield (*people[rid], *head, hours_text[hours], *tail)
 
-    def csv_chunks(self) -> Iterator[str]:
-        """The CSV body (no header), one chunk of text per batch, CRLF line ends."""
+    def csv_chunks(self) -> Iterator[bytes]:
+        """The CSV body (no header) as UTF-8 chunks; on PostgreSQL rendered by the database."""
+        if self.db.dialect == "postgresql":
+            yield from self._copy_chunks()
+            return
         people, events, hours_text = self.people_csv, self.events_csv, _HoursText()
         for batch in self._batches():
             lines = []
             append = lines.append
             for rid, aid, hours in batch:
                 head, tail = events[aid]
-                append(f"{people[rid]},{head},{hours_text[hours]},{tail}\r\n")
-            yield "".join(lines)
+                append(f"{people[rid]},{head},{hours_text[hours]},{tail}{LINE_END}")
+            yield "".join(lines).encode("utf-8")
+
+    def _copy_chunks(self) -> Iterator[bytes]:
+        """PostgreSQL renders the very same CSV and streams it (`COPY … TO STDOUT`).
+
+        The database formats on one core while this process writes on the other,
+        about twice the Python path's speed. Empty text is sent as NULL, which COPY
+        writes unquoted, as the csv module does (`tests/test_export.py` compares
+        the two byte for byte).
+        """
+        # Each person's and activity's columns are computed in a LATERAL subquery, which
+        # PostgreSQL memoizes: the time-zone conversion runs once per activity, not per entry.
+        sql = """COPY (
+            SELECT p.volunteer_no, p.name, p.home, p.party, p.employer,
+                   act.id, act.title, act.day, act.place, act.content, h.hours::text, act.body, act.person
+            FROM hour_entries h
+            JOIN LATERAL (
+                SELECT r.volunteer_no, NULLIF(r.name, '') AS name, NULLIF(hc.name, '') AS home,
+                       CASE WHEN r.is_party_member THEN %(yes)s ELSE %(no)s END AS party, NULLIF(r.employer, '') AS employer
+                FROM residents r LEFT JOIN communities hc ON hc.id = r.community_id
+                WHERE r.id = h.resident_id OFFSET 0
+            ) p ON true
+            JOIN LATERAL (
+                SELECT a.id, a.title, to_char((a.start_at AT TIME ZONE 'UTC') AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS day,
+                       a.place, NULLIF(a.content, '') AS content, NULLIF(COALESCE(ac.name, %(org)s), '') AS body,
+                       NULLIF(o.name, '') AS person, a.start_at
+                FROM activities a
+                LEFT JOIN communities ac ON ac.id = a.community_id
+                LEFT JOIN residents o ON o.id = a.organizer_id
+                WHERE a.id = h.activity_id OFFSET 0
+            ) act ON true
+            {where}
+            ORDER BY h.id
+        ) TO STDOUT WITH (FORMAT csv, ENCODING 'UTF8')"""
+        params: dict = {"yes": texts.EXPORT_YES, "no": texts.EXPORT_NO, "org": self.org_name}
+        where = ""
+        if self.year is not None:
+            params["begin"], params["end"] = year_bounds(self.year)
+            where = "WHERE act.start_at >= %(begin)s AND act.start_at < %(end)s"
+        with self.db.engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            with raw.cursor() as cursor, cursor.copy(sql.format(where=where), params) as copy:
+                pending: list[bytes] = []
+                size = 0
+                for data in copy:  # one row per message: gather them into larger writes
+                    pending.append(bytes(data))
+                    size += len(data)
+                    if size >= 1 << 20:
+                        yield b"".join(pending)
+                        pending.clear()
+                        size = 0
+                if pending:
+                    yield b"".join(pending)
 
 
 def hours_rows(db: Database, year: int | None = None, org_name: str = "") -> Iterator[tuple]:
@@ -212,10 +270,10 @@ def employer_rows(totals: Iterable[EmployerTotal]) -> Iterator[tuple]:
 
 # ── writers ────────────────────────────────────────────────────────────────
 def write_csv(out: IO[bytes], header: Iterable[str], rows: Iterable[tuple]) -> int:
-    """UTF-8 with a BOM (so Excel reads the Chinese), CRLF lines; returns the number of rows."""
+    """UTF-8 with a BOM (so Excel reads the Chinese); returns the number of rows."""
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=False)
     try:
-        writer = csv.writer(text)
+        writer = csv.writer(text, lineterminator=LINE_END)
         writer.writerow(header)
         count = 0
         for row in rows:
@@ -227,16 +285,12 @@ def write_csv(out: IO[bytes], header: Iterable[str], rows: Iterable[tuple]) -> i
     return count
 
 
-def write_csv_chunks(out: IO[bytes], header: Iterable[str], chunks: Iterable[str]) -> None:
-    """Like `write_csv`, for a body already rendered as CSV text (`HoursExport.csv_chunks`)."""
-    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=False)
-    try:
-        csv.writer(text).writerow(header)
-        for chunk in chunks:
-            text.write(chunk)
-        text.flush()
-    finally:
-        text.detach()
+def write_csv_chunks(out: IO[bytes], header: Iterable[str], chunks: Iterable[bytes]) -> None:
+    """Like `write_csv`, for a body already rendered as UTF-8 CSV (`HoursExport.csv_chunks`)."""
+    out.write(("\ufeff" + _csv_fragment(tuple(header)) + LINE_END).encode("utf-8"))
+    for chunk in chunks:
+        out.write(chunk)
+    out.flush()
 
 
 def write_xlsx(out: IO[bytes], header: Iterable[str], rows: Iterable[tuple], widths: Iterable[int], title: str) -> int:
