@@ -196,8 +196,9 @@ class CodeGuard:
 
     def failed(self) -> None:
         pipe = self.redis.pipeline()
+        # The period starts at the first wrong code (SET NX, not EXPIRE NX: the embedded Redis is 6.2).
+        pipe.set(self.key, 0, ex=WRONG_CODE_PERIOD, nx=True)
         pipe.incr(self.key)
-        pipe.expire(self.key, WRONG_CODE_PERIOD, nx=True)
         pipe.execute()
 
 
