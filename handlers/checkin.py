@@ -6,6 +6,7 @@ from bot import activities, attendance, checkin_qr, residents
 from bot.attendance import Attendance, CheckinRefused, CodeGuard
 from bot.context import Context
 from bot.errors import UserError
+from bot.models import utc_now
 from bot.reply import Reply
 from bot.roles import require_organizer
 from bot.router import Router
@@ -18,6 +19,8 @@ router = Router("checkin")
 def _reply(result: Attendance) -> Reply:
     a, s = result.activity, result.signup
     hint = texts.CHECKOUT_HINT_CODE.format(code=a.checkin_code) if a.checkin_code else texts.CHECKOUT_HINT_SCAN
+    if utc_now() < a.start_at:  # a scan before the start only checks in again
+        hint = texts.CHECKOUT_HINT_BEFORE_START.format(hint=hint)
     if result.action == "in":
         template = texts.CHECKIN_OK_WALK_IN if result.walk_in else texts.CHECKIN_OK
         return Reply(template.format(id=a.id, title=a.title, time=fmt_time(s.checked_in_at), hint=hint))
