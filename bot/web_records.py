@@ -132,6 +132,6 @@ def checkin_qr_image(token: str) -> Response:
     activity_id = checkin_qr.read_drawn_token(_services().settings.SECRET_KEY, token)
     if activity_id is None:
         abort(404)
-    response = Response(checkin_qr.png(checkin_qr.scene(activity_id)), mimetype="image/png")
+    response = Response(checkin_qr.png(checkin_qr.scene(activity_id), box_size=20), mimetype="image/png")
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response
