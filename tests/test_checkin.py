@@ -17,6 +17,8 @@ from bot import attendance
 from bot.attendance import CheckinRefused
 from bot.errors import NotRegistered
 from bot.models import Activity, Resident, utc_now
+from bot.simulator import WeChatPeer
+from tests.conftest import Wx
 from tests.ledger_helpers import activity_at, organizer, person, sign_up, signup_row
 
 START = utc_now().replace(microsecond=0) + timedelta(days=10)
@@ -275,10 +277,6 @@ def fake_wechat():  # type: ignore[no-untyped-def]
 
 
 def test_with_an_app_secret_the_qr_is_wechats_parametric_one(make_app, app, services, fake_wechat, now_activity):
-    from tests.conftest import Wx
-
-    from bot.simulator import WeChatPeer
-
     activity_id, _ = now_activity
     real = make_app(WECHAT_APP_SECRET="s3cret", WECHAT_API_BASE_URL=fake_wechat)
     wx = Wx(real, WeChatPeer.from_settings(real.extensions["bot"].settings))

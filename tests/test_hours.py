@@ -154,7 +154,8 @@ def test_overdue_activity_is_closed_by_the_job_with_the_forgotten_check_out_rule
 
 def test_crediting_one_activity_from_two_processes_at_once_writes_one_entry_each(services, communities):
     activity_id = activity_at(services, START, capacity=40)
-    people = [person(services, f"vol-{i}", "志愿者" + "甲乙丙丁戊己庚辛壬癸"[i % 10] * (1 + i // 10), community_id=communities[0]) for i in range(30)]
+    names = ["志愿者" + "甲乙丙丁戊己庚辛壬癸"[i % 10] * (1 + i // 10) for i in range(30)]  # names carry no digits
+    people = [person(services, f"vol-{i}", name, community_id=communities[0]) for i, name in enumerate(names)]
     for rid in people:
         sign_up(services, rid, activity_id)
         _attend(services, rid, activity_id, START)
