@@ -24,12 +24,15 @@ def _services():  # type: ignore[no-untyped-def]
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty (one-off runs, tests).")
 @click.option("--name", default=None, help="Worker name shown by `jobs status` (default: a random id).")
+@click.option(
+    "--log-level", default="INFO", show_default=True, type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]), help="RQ's log level."
+)
 @with_appcontext
-def worker_command(burst: bool, name: str | None) -> None:
+def worker_command(burst: bool, name: str | None, log_level: str) -> None:
     """Run all background work: an RQ worker with its scheduler, and the periodic sweeps."""
     from bot import worker
 
-    worker.run(_services(), burst=burst, name=name)
+    worker.run(_services(), burst=burst, name=name, log_level=log_level)
 
 
 # ── jobs ────────────────────────────────────────────────────────────────────

@@ -19,14 +19,46 @@ import logging
 from datetime import datetime, timedelta
 
 from redis.exceptions import LockError
+from sqlalchemy import and_, bindparam, select
+from sqlalchemy.orm import Session
 
 from bot import notices, queue, reminders, sender
 from bot.keys import key
-from bot.models import Resident, utc_now
+from bot.models import Activity, Resident, Signup, utc_now
 
 log = logging.getLogger(__name__)
 
 STARTED = "activity started before the reminder could be sent"
+
+
+def _connection(db):  # type: ignore[no-untyped-def]
+    """One connection for the whole delivery. On PostgreSQL each statement commits by itself:
+    the claim is one atomic UPDATE and every later write is fenced by the claim's time, so
+    BEGIN/COMMIT round trips would buy nothing. (SQLite keeps its BEGIN IMMEDIATE transactions.)
+    """
+    connection = db.engine.connect()
+    if db.dialect == "postgresql":
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+    return connection
+
+
+# Built once (see bot.notices): the person, and the activity and place a notice is about.
+_RECIPIENT = (
+    select(
+        Resident.openid,
+        Resident.subscribed,
+        Resident.erased_at,
+        Resident.last_message_at,
+        Resident.last_event_at,
+        Activity.status.label("activity_status"),
+        Activity.start_at,
+        Signup.status.label("signup_status"),
+    )
+    .select_from(Resident)
+    .outerjoin(Activity, Activity.id == bindparam("activity_id"))
+    .outerjoin(Signup, and_(Signup.activity_id == Activity.id, Signup.resident_id == Resident.id))
+    .where(Resident.id == bindparam("resident_id"))
+)
 
 
 def deliver(services, notice_id: int, now: datetime | None = None) -> str:  # type: ignore[no-untyped-def]
@@ -37,47 +69,53 @@ def deliver(services, notice_id: int, now: datetime | None = None) -> str:  # ty
     now = now or utc_now()
     settings = services.settings
     stale_before = now - timedelta(seconds=settings.notice_claim_timeout)
-    with services.db.transaction() as session:
-        notice = notices.claim(session, notice_id, now, stale_before)
-        if notice is None:
+    with _connection(services.db) as connection, Session(connection, expire_on_commit=False) as session:
+        claim = notices.claim(session, notice_id, now, stale_before)
+        if claim is None:
+            session.commit()
             return "skipped"
-        claimed_at = notice.claimed_at
-        resident = session.get(Resident, notice.resident_id)
+        person = session.execute(_RECIPIENT, {"activity_id": claim.activity_id, "resident_id": claim.resident_id}).one_or_none()
         why_not = None
-        if notice.expires_at is not None and now >= notice.expires_at:
-            why_not = STARTED if notice.kind == "reminder" else "expired before it could be sent"
-        elif notice.kind == "reminder":
-            why_not = reminders.still_wanted(session, notice, now)
-        if resident is None or resident.erased_at is not None:
+        if claim.expires_at is not None and now >= claim.expires_at:
+            why_not = STARTED if claim.kind == "reminder" else "expired before it could be sent"
+        elif claim.kind == "reminder":
+            why_not = reminders.why_not_remind(
+                person.activity_status if person else None,
+                person.start_at if person else None,
+                person.signup_status if person else None,
+                claim.expires_at,
+            )
+        if person is None or person.erased_at is not None:
             why_not = why_not or "the person erased their profile"
         if why_not:
-            notices.finish(session, notice.id, claimed_at, "dropped", reason=why_not)
+            notices.finish(session, claim.id, claim.claimed_at, "dropped", reason=why_not)
+            session.commit()
             return "dropped"
+        session.commit()  # the claim is ours: from here on no other worker sends this notice
         out = sender.Outbound(
-            key=notice.key,
-            kind=notice.kind,
-            text=notice.text,
-            openid=resident.openid,
-            resident_id=resident.id,
-            subscribed=resident.subscribed,
-            fields=dict(notice.fields or {}),
-            activity_id=notice.activity_id,
-            last_message_at=resident.last_message_at,
-            last_event_at=resident.last_event_at,
+            key=claim.key,
+            kind=claim.kind,
+            text=claim.text,
+            openid=person.openid,
+            resident_id=claim.resident_id,
+            subscribed=person.subscribed,
+            fields=dict(claim.fields or {}),
+            activity_id=claim.activity_id,
+            last_message_at=person.last_message_at,
+            last_event_at=person.last_event_at,
         )
-    # The claim is committed: from here on no other worker sends this notice.
-    try:
-        outcome = sender.send(services, out, now)
-    except sender.RetryLater as exc:
-        with services.db.transaction() as session:
-            status = notices.release(session, notice_id, claimed_at, exc.reason)
-        log.info("notice %s: WeChat said not now (%s); %s", notice_id, exc.reason, status)
-        if status == "failed":
-            return status
-        raise
-    with services.db.transaction() as session:
-        if not notices.finish(session, notice_id, claimed_at, outcome.status, channel=outcome.channel, reason=outcome.reason):
+        try:
+            outcome = sender.send(services, out, now)
+        except sender.RetryLater as exc:
+            status = notices.release(session, notice_id, claim.claimed_at, claim.attempts, exc.reason)
+            session.commit()
+            log.info("notice %s: WeChat said not now (%s); %s", notice_id, exc.reason, status)
+            if status == "failed":
+                return status
+            raise
+        if not notices.finish(session, notice_id, claim.claimed_at, outcome.status, channel=outcome.channel, reason=outcome.reason):
             log.warning("notice %s: claim was taken over while sending", notice_id)
+        session.commit()
     if outcome.status != "sent":
         log.info("notice %s %s: %s", notice_id, outcome.status, outcome.reason)
     return outcome.status

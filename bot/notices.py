@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, event, func, or_, select, update
+from sqlalchemy import DateTime, String, and_, bindparam, event, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -123,24 +124,65 @@ def _forget_uncommitted(session: Session) -> None:
 
 
 # ── the delivery pipeline's steps ─────────────────────────────────────────────
-def claim(session: Session, notice_id: int, now: datetime, stale_before: datetime) -> Notice | None:
-    """Take a notice for sending: pending → claimed, in one atomic UPDATE.
+@dataclass(frozen=True)
+class Claim:
+    """A notice taken for sending: what the sender needs, and the claim's own time (its fence)."""
+
+    id: int
+    key: str
+    kind: str
+    text: str
+    fields: dict
+    resident_id: int
+    activity_id: int | None
+    expires_at: datetime | None
+    claimed_at: datetime
+    attempts: int
+
+
+# The hot path of every send, built once: a worker runs these thousands of times a minute,
+# and building and cache-keying ORM statements each time cost more than the round trips.
+_n = Notice.__table__
+_CLAIM = (
+    update(_n)
+    .where(
+        _n.c.id == bindparam("notice_id"),
+        or_(_n.c.status == "pending", and_(_n.c.status == "claimed", _n.c.claimed_at < bindparam("stale_before", type_=DateTime()))),
+    )
+    .values(status="claimed", claimed_at=bindparam("claim_time", type_=DateTime()), attempts=_n.c.attempts + 1)
+    .returning(
+        _n.c.id,
+        _n.c.key,
+        _n.c.kind,
+        _n.c.text,
+        _n.c.fields,
+        _n.c.resident_id,
+        _n.c.activity_id,
+        _n.c.expires_at,
+        _n.c.claimed_at,
+        _n.c.attempts,
+    )
+)
+_FINISH = (
+    update(_n)
+    .where(_n.c.id == bindparam("notice_id"), _n.c.status == "claimed", _n.c.claimed_at == bindparam("fence", type_=DateTime()))
+    .values(
+        status=bindparam("new_status"),
+        reason=bindparam("new_reason"),
+        channel=func.coalesce(bindparam("new_channel", type_=String()), _n.c.channel),
+        sent_at=func.coalesce(bindparam("new_sent_at", type_=DateTime()), _n.c.sent_at),
+    )
+)
+
+
+def claim(session: Session, notice_id: int, now: datetime, stale_before: datetime) -> Claim | None:
+    """Take a notice for sending: pending → claimed, in one atomic UPDATE … RETURNING.
 
     Also takes over a claim older than `stale_before` (its worker died mid-send).
-    Returns the claimed row, or None when someone else has it or it is finished.
+    Returns the claim, or None when someone else has it or it is finished.
     """
-    result = session.execute(
-        update(Notice)
-        .where(
-            Notice.id == notice_id,
-            or_(Notice.status == "pending", and_(Notice.status == "claimed", Notice.claimed_at < stale_before)),
-        )
-        .values(status="claimed", claimed_at=now, attempts=Notice.attempts + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        return None
-    return session.execute(select(Notice).where(Notice.id == notice_id).execution_options(populate_existing=True)).scalar_one()
+    row = session.execute(_CLAIM, {"notice_id": notice_id, "stale_before": stale_before, "claim_time": now}).one_or_none()
+    return Claim(*row) if row is not None else None
 
 
 def finish(
@@ -154,33 +196,28 @@ def finish(
     now: datetime | None = None,
 ) -> bool:
     """Record the outcome of a claimed notice; False if the claim was taken over meanwhile."""
-    values: dict = {"status": status, "reason": reason}
-    if channel is not None:
-        values["channel"] = channel
-    if status == "sent":
-        values["sent_at"] = now or utc_now()
-    result = session.execute(
-        update(Notice)
-        .where(Notice.id == notice_id, Notice.status == "claimed", Notice.claimed_at == claimed_at)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
+    params = {
+        "notice_id": notice_id,
+        "fence": claimed_at,
+        "new_status": status,
+        "new_reason": reason,
+        "new_channel": channel,
+        "new_sent_at": (now or utc_now()) if status == "sent" else None,
+    }
+    return session.execute(_FINISH, params).rowcount == 1
 
 
-def release(session: Session, notice_id: int, claimed_at: datetime, reason: str, now: datetime | None = None) -> str:
+def release(session: Session, notice_id: int, claimed_at: datetime, attempts: int, reason: str, now: datetime | None = None) -> str:
     """Give a claimed notice back after a transient error, to be tried again after a back-off.
 
-    Returns the new status: `pending`, or `failed` once MAX_ATTEMPTS claims were spent.
+    `attempts` counts the claims so far. Returns the new status: `pending`, or `failed`
+    once MAX_ATTEMPTS claims were spent.
     """
     now = now or utc_now()
-    notice = session.get(Notice, notice_id)
-    if notice is None:
-        return "missing"
-    if notice.attempts >= MAX_ATTEMPTS:
-        finish(session, notice_id, claimed_at, "failed", reason=f"gave up after {notice.attempts} attempts: {reason}")
+    if attempts >= MAX_ATTEMPTS:
+        finish(session, notice_id, claimed_at, "failed", reason=f"gave up after {attempts} attempts: {reason}")
         return "failed"
-    delay = BACKOFF_SECONDS[min(notice.attempts, len(BACKOFF_SECONDS)) - 1]
+    delay = BACKOFF_SECONDS[min(max(attempts, 1), len(BACKOFF_SECONDS)) - 1]
     session.execute(
         update(Notice)
         .where(Notice.id == notice_id, Notice.status == "claimed", Notice.claimed_at == claimed_at)

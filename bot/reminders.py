@@ -69,57 +69,69 @@ def create_due(session: Session, offsets: list[int], now: datetime | None = None
     if activity_id is not None:
         query = query.where(Activity.id == activity_id)
 
-    wanted: dict[str, dict] = {}
+    # Keys first (cheap), rows only for the keys not yet written: a sweep runs every
+    # SWEEP_INTERVAL over every place in the next REMINDER_OFFSETS, most of them done.
+    wanted: dict[str, tuple] = {}
     for signup_id, resident_id, confirmed_at, activity in session.execute(query):
         owed = [o for o in sorted(offsets) if activity.start_at - timedelta(seconds=o) <= now]
         # Only places held before the reminder's moment are reminded.
         owed = [o for o in owed if confirmed_at is None or confirmed_at <= activity.start_at - timedelta(seconds=o)]
         for i, offset in enumerate(owed):
-            due_at = activity.start_at - timedelta(seconds=offset)
             if now >= activity.start_at:
                 status, reason = "dropped", "activity started before the reminder could be sent"
             elif i > 0:
                 status, reason = "dropped", "overtaken by a later reminder"
             else:
                 status, reason = "pending", None
-            key = reminder_key(signup_id, offset, activity.start_at)
-            wanted[key] = {
-                "key": key,
-                "resident_id": resident_id,
-                "kind": "reminder",
-                "activity_id": activity.id,
-                "text": texts.REMINDER.format(id=activity.id, title=activity.title, when=fmt(activity.start_at), place=activity.place),
-                "fields": activity_fields(activity),
-                "due_at": due_at,
-                "expires_at": activity.start_at,
-                "status": status,
-                "reason": reason,
-                "attempts": 0,
-                "created_at": now,
-            }
+            wanted[reminder_key(signup_id, offset, activity.start_at)] = (resident_id, activity, offset, status, reason)
     if not wanted:
         return 0
     keys = list(wanted)
     existing: set[str] = set()
     for i in range(0, len(keys), KEY_CHUNK):
         existing.update(session.execute(select(Notice.key).where(Notice.key.in_(keys[i : i + KEY_CHUNK]))).scalars())
-    rows = [row for key, row in wanted.items() if key not in existing]
+    about: dict[int, tuple[str, dict]] = {}
+    rows = []
+    for key, (resident_id, activity, offset, status, reason) in wanted.items():
+        if key in existing:
+            continue
+        if activity.id not in about:
+            text = texts.REMINDER.format(id=activity.id, title=activity.title, when=fmt(activity.start_at), place=activity.place)
+            about[activity.id] = (text, activity_fields(activity))
+        text, fields = about[activity.id]
+        rows.append(
+            {
+                "key": key,
+                "resident_id": resident_id,
+                "kind": "reminder",
+                "activity_id": activity.id,
+                "text": text,
+                "fields": fields,
+                "due_at": activity.start_at - timedelta(seconds=offset),
+                "expires_at": activity.start_at,
+                "status": status,
+                "reason": reason,
+                "attempts": 0,
+                "created_at": now,
+            }
+        )
     for i in range(0, len(rows), KEY_CHUNK):
         notices.insert_many(session, rows[i : i + KEY_CHUNK])
     return len(rows)
 
 
-def still_wanted(session: Session, notice: Notice, now: datetime) -> str | None:
-    """Why a reminder should no longer go out (None when it should): checked just before sending."""
-    activity = session.get(Activity, notice.activity_id) if notice.activity_id else None
-    if activity is None or activity.status != "published":
+def why_not_remind(
+    activity_status: str | None, start_at: datetime | None, signup_status: str | None, reminded_start: datetime | None
+) -> str | None:
+    """Why a reminder should no longer go out (None when it should), from the activity and place as they are now.
+
+    `reminded_start` is the start the reminder was made for (its `expires_at`).
+    """
+    if activity_status != "published":
         return "activity no longer published"
-    if notice.expires_at is not None and activity.start_at != notice.expires_at:
+    if reminded_start is not None and start_at != reminded_start:
         return "activity moved to another time"
-    signup = session.execute(
-        select(Signup).where(Signup.activity_id == activity.id, Signup.resident_id == notice.resident_id)
-    ).scalar_one_or_none()
-    if signup is None or signup.status != "confirmed":
+    if signup_status != "confirmed":
         return "place no longer held"
     return None
 

@@ -56,7 +56,7 @@ def build(services, name: str | None = None) -> Worker:  # type: ignore[no-untyp
     return worker
 
 
-def run(services, *, burst: bool = False, name: str | None = None) -> bool:  # type: ignore[no-untyped-def]
+def run(services, *, burst: bool = False, name: str | None = None, log_level: str = "INFO") -> bool:  # type: ignore[no-untyped-def]
     """Sweep once (a restarted or flushed Redis may have lost queued work), then work.
 
     With `burst` the worker stops when the queues are empty. Returns whether any job ran.
@@ -65,4 +65,4 @@ def run(services, *, burst: bool = False, name: str | None = None) -> bool:  # t
     result = delivery.sweep(services)
     log.info("start-up sweep: %s", result)
     queue.schedule_sweep(worker.connection, worker.sweep_interval)
-    return worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+    return worker.work(burst=burst, with_scheduler=True, logging_level=log_level)

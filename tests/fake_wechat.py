@@ -161,7 +161,9 @@ class FakeWeChat:
                 self.in_flight -= 1
         if endpoint == "custom":
             with self.lock:
-                self.deliveries.append({"channel": "custom", "touser": body.get("touser"), "text": body.get("text", {}).get("content")})
+                self.deliveries.append(
+                    {"channel": "custom", "touser": body.get("touser"), "text": body.get("text", {}).get("content"), "at": time.time()}
+                )
             return {"errcode": 0, "errmsg": "ok"}
         if endpoint == "template":
             data = body.get("data") or {}
@@ -183,6 +185,7 @@ class FakeWeChat:
                         "client_msg_id": msg_id,
                         "template_id": body.get("template_id"),
                         "data": data,
+                        "at": time.time(),
                     }
                 )
                 return {"errcode": 0, "errmsg": "ok", "msgid": len(self.deliveries)}
@@ -191,6 +194,10 @@ class FakeWeChat:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as requests' sessions expect
+    # Headers and body leave in one segment: two small writes on a keep-alive
+    # connection meet the client's delayed ACK and cost 40 ms each.
+    disable_nagle_algorithm = True
+    wbufsize = 64 * 1024
     fake: FakeWeChat
 
     def log_message(self, format, *args):  # type: ignore[no-untyped-def]  # quiet

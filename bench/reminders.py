@@ -1,0 +1,336 @@
+"""10,000 due reminders delivered by 2 workers through the local fake WeChat API (SPEC §8).
+
+    .venv/bin/python -m bench.reminders                        # PostgreSQL, 10,000 unthrottled, 2,000 at 200/s
+    .venv/bin/python -m bench.reminders --database sqlite --count 2000 --throttled-count 500
+
+Each run:
+1. empties and migrates the bench's own database (BENCH_REMINDERS_POSTGRES_URL,
+   default `volunteer_b_bench`; BENCH_REMINDERS_SQLITE_URL) and flushes its own Redis db
+   (BENCH_REMINDERS_REDIS_URL, default db 13); creates `--count` residents holding places
+   since yesterday in activities starting in 90 minutes, so with REMINDER_OFFSETS=2h every
+   one of them is owed a reminder now;
+2. starts the fake WeChat API as its own process (tests/fake_wechat.py) and measures its
+   ceiling in the same run: two processes sending template messages straight to it, as
+   fast as they can, with keep-alive connections;
+3. starts `--workers` workers (`flask --app wsgi worker`) and times from their launch
+   (process start, start-up sweep creating the reminder rows, and every send) to the
+   last delivery counted at the fake API: notices per second, its ratio to the ceiling,
+   each reminder delivered exactly once, and each worker's peak memory (VmHWM);
+4. again with SEND_RATE_PER_SECOND=`--rate` and `--throttled-count` reminders: the rate
+   the fake API saw between the first and the last delivery, and the busiest one-second
+   window, against the setting (held within 5%?).
+
+Targets: 10,000 in under 60 s unthrottled with 2 workers; the throttle held within 5%.
+The machine is shared (2 cores, other sessions' tests and benches): read the numbers
+next to the ceiling measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+from redis import Redis
+from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy.engine import make_url
+
+from bot import activities, residents
+from bot.cli import upgrade_database
+from bot.db import Database
+from bot.models import Notice, Resident, Signup, utc_now
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+PG_URL = os.environ.get("BENCH_REMINDERS_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/volunteer_b_bench")
+SQLITE_URL = os.environ.get("BENCH_REMINDERS_SQLITE_URL", f"sqlite:///{Path(tempfile.gettempdir()) / 'volunteer-bench-reminders.db'}")
+REDIS_URL = os.environ.get("BENCH_REMINDERS_REDIS_URL", "redis://127.0.0.1:6379/13")
+APP_ID = "wx2c2769f8efd9abc2"
+PER_ACTIVITY = 100
+
+
+# ── set-up ─────────────────────────────────────────────────────────────────
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare_database(url: str) -> None:
+    """An empty, migrated database of the bench's own (never the tests' or the app's)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{parsed.database}{suffix}").unlink(missing_ok=True)
+    else:
+        admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}).scalar():
+                conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+        admin.dispose()
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    upgrade_database(url)
+
+
+def seed(db: Database, count: int) -> None:
+    """`count` residents, each holding a place since yesterday in an activity starting in 90 minutes."""
+    now = utc_now()
+    start = now + timedelta(minutes=90)
+    with db.transaction() as session:
+        community = residents.add_community(session, "南乾元社区")
+        session.execute(
+            insert(Resident),
+            [
+                {
+                    "openid": f"bench-{i}",
+                    "volunteer_no": f"ZY{i + 1:07d}",
+                    "name": f"居民{i}",
+                    "phone": str(13800000000 + i),
+                    "community_id": community.id,
+                    "is_party_member": False,
+                    "role": "resident",
+                    "subscribed": True,
+                    "registered_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for i in range(count)
+            ],
+        )
+        resident_ids = list(session.execute(select(Resident.id).order_by(Resident.id)).scalars())
+        signups = []
+        for n, first in enumerate(range(0, count, PER_ACTIVITY)):
+            chunk = resident_ids[first : first + PER_ACTIVITY]
+            activity = activities.create(
+                session,
+                activities.ActivityDraft(
+                    kind="cleanup",
+                    title=f"楼院义务清扫第{n + 1}组",
+                    start_at=start + timedelta(minutes=n % 10),
+                    end_at=start + timedelta(hours=2),
+                    place="南乾元社区3号院",
+                    capacity=len(chunk),
+                    hours=activities.parse_hours("2"),
+                    community_id=community.id,
+                ),
+            )
+            activity.signup_seq = len(chunk)
+            signups += [
+                {
+                    "activity_id": activity.id,
+                    "resident_id": rid,
+                    "status": "confirmed",
+                    "seq": k + 1,
+                    "created_at": now - timedelta(days=1),
+                    "updated_at": now - timedelta(days=1),
+                    "confirmed_at": now - timedelta(days=1),
+                }
+                for k, rid in enumerate(chunk)
+            ]
+        for first in range(0, len(signups), 2000):
+            session.execute(insert(Signup), signups[first : first + 2000])
+
+
+def worker_env(database_url: str, fake_url: str, rate: int) -> dict:
+    return {
+        **os.environ,
+        "APP_ENV": "development",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": REDIS_URL,
+        "WECHAT_APP_ID": APP_ID,
+        "WECHAT_APP_SECRET": "bench-secret",
+        "WECHAT_ENCODING_AES_KEY": "",
+        "WECHAT_API_BASE_URL": fake_url,
+        "WECHAT_TEMPLATE_REMINDER": "tpl-reminder",
+        "WECHAT_TEMPLATE_NOTICE": "tpl-notice",
+        "REMINDER_OFFSETS": "2h",
+        "SEND_RATE_PER_SECOND": str(rate),
+        "NOTICE_CLAIM_TIMEOUT": "2m",
+        "SWEEP_INTERVAL": "30s",
+    }
+
+
+# ── the fake WeChat API ────────────────────────────────────────────────────
+def start_fake() -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    command = [sys.executable, "-m", "tests.fake_wechat", "--port", str(port)]
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True)
+    return proc, proc.stdout.readline().strip()
+
+
+def fake_call(url: str, path: str, payload: dict | None = None) -> dict:
+    host, port = url.split("//", 1)[1].split("/", 1)[0].split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=60)
+    conn.request("POST" if payload is not None else "GET", path, body=json.dumps(payload) if payload is not None else None)
+    result = json.loads(conn.getresponse().read())
+    conn.close()
+    return result
+
+
+CEILING_CLIENT = """
+import http.client, json, sys, time
+host, port, token, seconds = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
+conn = http.client.HTTPConnection(host, port, timeout=30)
+data = {"thing1": {"value": "楼院义务清扫"}, "time2": {"value": "2026年11月28日 09:00"}, "thing3": {"value": "南乾元社区3号院"}}
+sent, deadline = 0, time.monotonic() + seconds
+started = time.monotonic()
+while time.monotonic() < deadline:
+    body = json.dumps({"touser": "ceiling", "template_id": "tpl", "data": data, "client_msg_id": f"ceiling:{sys.argv[5]}:{sent}"})
+    conn.request("POST", f"/cgi-bin/message/template/send?access_token={token}", body=body, headers={"Content-Type": "application/json"})
+    assert json.loads(conn.getresponse().read())["errcode"] == 0
+    sent += 1
+print(sent / (time.monotonic() - started))
+"""
+
+
+def measure_ceiling(url: str, clients: int, seconds: float) -> float:
+    """Template sends per second the fake API answers, from `clients` processes sending flat out."""
+    token = fake_call(url, "/cgi-bin/stable_token", {"grant_type": "client_credential", "appid": APP_ID, "secret": "x"})["access_token"]
+    host, port = url.split("//", 1)[1].split("/", 1)[0].split(":")
+    procs = [
+        subprocess.Popen([sys.executable, "-c", CEILING_CLIENT, host, port, token, str(seconds), str(n)], stdout=subprocess.PIPE, text=True)
+        for n in range(clients)
+    ]
+    return sum(float(p.communicate()[0]) for p in procs)
+
+
+# ── workers ─────────────────────────────────────────────────────────────────
+def start_workers(env: dict, count: int, logs: Path, label: str) -> list[subprocess.Popen]:
+    procs = []
+    for n in range(count):
+        log = open(logs / f"bench-reminders-{label}-worker-{n}.log", "w")  # noqa: SIM115 - lives as long as the worker
+        name = f"bench-reminders-{label}-{n}-{os.getpid()}"
+        command = [str(BIN / "flask"), "--app", "wsgi", "worker", "--name", name, "--log-level", "WARNING"]
+        procs.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+    return procs
+
+
+def stop(procs: list[subprocess.Popen]) -> None:
+    for proc in procs:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            continue
+    for proc in procs:
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident memory (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
+def run(database_url: str, count: int, workers: int, rate: int, label: str, timeout: float) -> dict:
+    """One measured run: seed, launch workers, wait for every reminder to be finished."""
+    prepare_database(database_url)
+    redis = Redis.from_url(REDIS_URL)
+    redis.flushdb()
+    db = Database(database_url)
+    seed(db, count)
+    fake, fake_url = start_fake()
+    try:
+        ceiling = measure_ceiling(fake_url, 2, 5.0)
+        fake_call(fake_url, "/_fake/reset", {})
+        procs = start_workers(worker_env(database_url, fake_url, rate), workers, Path(tempfile.gettempdir()), label)
+        started = time.time()
+        try:
+            deadline = time.monotonic() + timeout
+            finished = 0
+            while time.monotonic() < deadline:
+                with db.session() as session:
+                    finished = session.execute(
+                        select(func.count()).select_from(Notice).where(Notice.status.in_(("sent", "undeliverable", "dropped", "failed")))
+                    ).scalar_one()
+                if finished >= count:
+                    break
+                time.sleep(0.2)
+            rss = [peak_rss_mb(p.pid) for p in procs]
+        finally:
+            stop(procs)
+        stats = fake_call(fake_url, "/_fake/stats")
+    finally:
+        os.killpg(fake.pid, signal.SIGTERM)
+        fake.wait()
+    with db.session() as session:
+        statuses = dict(session.execute(select(Notice.status, func.count()).group_by(Notice.status)).all())
+    db.dispose()
+
+    deliveries = [d for d in stats["deliveries"] if str(d.get("client_msg_id", "")).startswith("reminder:")]
+    per_key = Counter(d["client_msg_id"] for d in deliveries)
+    times = sorted(d["at"] for d in deliveries)
+    elapsed = (times[-1] - started) if times else float("nan")
+    result = {
+        "run": label,
+        "reminders": count,
+        "workers": workers,
+        "SEND_RATE_PER_SECOND": rate,
+        "statuses": statuses,
+        "delivered": len(per_key),
+        "delivered_twice": sum(1 for n in per_key.values() if n > 1),
+        "template_calls": stats["calls"].get("template", 0),
+        "seconds_from_launch_to_last_delivery": round(elapsed, 2),
+        "notices_per_second": round(len(deliveries) / elapsed, 1) if times else 0,
+        "fake_api_ceiling_per_second": round(ceiling, 1),
+        "ratio_to_ceiling": round(len(deliveries) / elapsed / ceiling, 3) if times else 0,
+        "peak_rss_mb_per_worker": rss,
+    }
+    if rate and len(times) > 1:
+        steady = (len(times) - 1) / (times[-1] - times[0])
+        busiest = max(bisect.bisect_left(times, start + 1.0) - i for i, start in enumerate(times))
+        result.update(
+            {
+                "rate_seen_first_to_last": round(steady, 1),
+                "busiest_one_second": busiest,
+                "throttle_held_within_5pct": abs(steady - rate) <= 0.05 * rate and busiest <= 1.05 * rate,
+            }
+        )
+    else:
+        result["under_60s"] = elapsed < 60
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql")
+    parser.add_argument("--count", type=int, default=10_000, help="reminders in the unthrottled run")
+    parser.add_argument("--throttled-count", type=int, default=2_000, help="reminders in the throttled run (0 skips it)")
+    parser.add_argument("--rate", type=int, default=200, help="SEND_RATE_PER_SECOND of the throttled run")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=300)
+    args = parser.parse_args()
+    url = PG_URL if args.database == "postgresql" else SQLITE_URL
+    print(f"database: {make_url(url).render_as_string(hide_password=True)}; redis: {REDIS_URL}; shared 2-core machine", flush=True)
+    results = [run(url, args.count, args.workers, 0, "unthrottled", args.timeout)]
+    print(json.dumps(results[-1], ensure_ascii=False, indent=2), flush=True)
+    if args.throttled_count:
+        results.append(run(url, args.throttled_count, args.workers, args.rate, "throttled", args.timeout))
+        print(json.dumps(results[-1], ensure_ascii=False, indent=2), flush=True)
+    ok = results[0].get("under_60s") and all(r["delivered"] == r["reminders"] and r["delivered_twice"] == 0 for r in results)
+    ok = ok and all(r.get("throttle_held_within_5pct", True) for r in results)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
