@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from bot import activities, delivery, queue
@@ -9,13 +10,18 @@ from bot.models import utc_now
 from bot.services import current_services
 from jobs.tally import close_overdue_activities
 
+log = logging.getLogger(__name__)
+
 
 def sweep_due_notices() -> dict:
     """Close activities left open, create reminders that fell due, enqueue every notice due but not yet sent; schedules the next sweep."""
     services = current_services()
     # The successor first, so a failing sweep does not break the chain.
     queue.schedule_sweep(services.redis, services.settings.sweep_interval)
-    close_overdue_activities()  # hours entered well inside the legal deadline; their notices go out below
+    try:
+        close_overdue_activities()  # hours entered well inside the legal deadline; their notices go out below
+    except Exception:  # a failing close must not stop notices from flowing
+        log.exception("closing overdue activities failed; sweeping notices anyway")
     return delivery.sweep(services)
 
 
