@@ -54,7 +54,9 @@ def make_engine(url: str, *, autocommit: bool = False) -> Engine:
         return engine
     if autocommit:
         return create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # No pre-ping: it costs a round trip on every request. A connection the server
+    # dropped fails one request, and SQLAlchemy then discards the whole stale pool.
+    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
 
 
 class Database:

@@ -68,6 +68,14 @@ def confirmed_count(session: Session, activity_id: int) -> int:
     ).scalar_one()
 
 
+def _status_counts(session: Session, activity_id: int) -> dict[str, int]:
+    """How many sign-ups of the activity are in each status, in one query."""
+    rows = session.execute(
+        select(Signup.status, func.count()).where(Signup.activity_id == activity_id).group_by(Signup.status)
+    )
+    return {status: count for status, count in rows}
+
+
 def position(session: Session, signup: Signup) -> int:
     """1-based place in the waitlist; 0 when not waitlisted."""
     if signup.status != "waitlisted":
@@ -104,7 +112,8 @@ def sign_up(session: Session, resident_id: int, activity_id: int, now: datetime 
     if signup is not None and signup.status == "waitlisted":
         raise AlreadySignedUp(texts.SIGNUP_ALREADY_WAITLIST.format(id=activity.id, position=position(session, signup)))
 
-    full = confirmed_count(session, activity_id) >= activity.capacity
+    counts = _status_counts(session, activity_id)
+    full = counts.get("confirmed", 0) >= activity.capacity
     if not full:
         other = conflicting(session, resident_id, activity)
         if other is not None:
@@ -122,7 +131,8 @@ def sign_up(session: Session, resident_id: int, activity_id: int, now: datetime 
         signup.created_at = now
     signup.confirmed_at = now if status == "confirmed" else None
     session.flush()
-    return SignupResult(signup, activity, position(session, signup))
+    # The newest seq is last in line: its place follows from the count taken under the lock.
+    return SignupResult(signup, activity, counts.get("waitlisted", 0) + 1 if full else 0)
 
 
 def cancel(session: Session, resident_id: int, activity_id: int, now: datetime | None = None, *, status: str = "cancelled") -> CancelResult:
