@@ -20,7 +20,6 @@ from datetime import datetime, timedelta
 
 from redis.exceptions import LockError
 from sqlalchemy import and_, bindparam, select
-from sqlalchemy.orm import Session
 
 from bot import notices, queue, reminders, sender
 from bot.keys import key
@@ -69,12 +68,13 @@ def deliver(services, notice_id: int, now: datetime | None = None) -> str:  # ty
     now = now or utc_now()
     settings = services.settings
     stale_before = now - timedelta(seconds=settings.notice_claim_timeout)
-    with _connection(services.db) as connection, Session(connection, expire_on_commit=False) as session:
-        claim = notices.claim(session, notice_id, now, stale_before)
+    # Core statements on one connection, no ORM session: this runs for every single notice.
+    with _connection(services.db) as connection:
+        claim = notices.claim(connection, notice_id, now, stale_before)
         if claim is None:
-            session.commit()
+            connection.commit()
             return "skipped"
-        person = session.execute(_RECIPIENT, {"activity_id": claim.activity_id, "resident_id": claim.resident_id}).one_or_none()
+        person = connection.execute(_RECIPIENT, {"activity_id": claim.activity_id, "resident_id": claim.resident_id}).one_or_none()
         why_not = None
         if claim.expires_at is not None and now >= claim.expires_at:
             why_not = STARTED if claim.kind == "reminder" else "expired before it could be sent"
@@ -88,10 +88,10 @@ def deliver(services, notice_id: int, now: datetime | None = None) -> str:  # ty
         if person is None or person.erased_at is not None:
             why_not = why_not or "the person erased their profile"
         if why_not:
-            notices.finish(session, claim.id, claim.claimed_at, "dropped", reason=why_not)
-            session.commit()
+            notices.finish(connection, claim.id, claim.claimed_at, "dropped", reason=why_not)
+            connection.commit()
             return "dropped"
-        session.commit()  # the claim is ours: from here on no other worker sends this notice
+        connection.commit()  # the claim is ours: from here on no other worker sends this notice
         out = sender.Outbound(
             key=claim.key,
             kind=claim.kind,
@@ -107,15 +107,15 @@ def deliver(services, notice_id: int, now: datetime | None = None) -> str:  # ty
         try:
             outcome = sender.send(services, out, now)
         except sender.RetryLater as exc:
-            status = notices.release(session, notice_id, claim.claimed_at, claim.attempts, exc.reason)
-            session.commit()
+            status = notices.release(connection, notice_id, claim.claimed_at, claim.attempts, exc.reason)
+            connection.commit()
             log.info("notice %s: WeChat said not now (%s); %s", notice_id, exc.reason, status)
             if status == "failed":
                 return status
             raise
-        if not notices.finish(session, notice_id, claim.claimed_at, outcome.status, channel=outcome.channel, reason=outcome.reason):
+        if not notices.finish(connection, notice_id, claim.claimed_at, outcome.status, channel=outcome.channel, reason=outcome.reason):
             log.warning("notice %s: claim was taken over while sending", notice_id)
-        session.commit()
+        connection.commit()
     if outcome.status != "sent":
         log.info("notice %s %s: %s", notice_id, outcome.status, outcome.reason)
     return outcome.status

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import DateTime, String, and_, bindparam, event, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -175,7 +176,7 @@ _FINISH = (
 )
 
 
-def claim(session: Session, notice_id: int, now: datetime, stale_before: datetime) -> Claim | None:
+def claim(session: Session | Connection, notice_id: int, now: datetime, stale_before: datetime) -> Claim | None:
     """Take a notice for sending: pending → claimed, in one atomic UPDATE … RETURNING.
 
     Also takes over a claim older than `stale_before` (its worker died mid-send).
@@ -186,7 +187,7 @@ def claim(session: Session, notice_id: int, now: datetime, stale_before: datetim
 
 
 def finish(
-    session: Session,
+    session: Session | Connection,
     notice_id: int,
     claimed_at: datetime,
     status: str,
@@ -207,7 +208,9 @@ def finish(
     return session.execute(_FINISH, params).rowcount == 1
 
 
-def release(session: Session, notice_id: int, claimed_at: datetime, attempts: int, reason: str, now: datetime | None = None) -> str:
+def release(
+    session: Session | Connection, notice_id: int, claimed_at: datetime, attempts: int, reason: str, now: datetime | None = None
+) -> str:
     """Give a claimed notice back after a transient error, to be tried again after a back-off.
 
     `attempts` counts the claims so far. Returns the new status: `pending`, or `failed`
@@ -219,10 +222,9 @@ def release(session: Session, notice_id: int, claimed_at: datetime, attempts: in
         return "failed"
     delay = BACKOFF_SECONDS[min(max(attempts, 1), len(BACKOFF_SECONDS)) - 1]
     session.execute(
-        update(Notice)
-        .where(Notice.id == notice_id, Notice.status == "claimed", Notice.claimed_at == claimed_at)
+        update(_n)
+        .where(_n.c.id == notice_id, _n.c.status == "claimed", _n.c.claimed_at == claimed_at)
         .values(status="pending", reason=reason, due_at=now + timedelta(seconds=delay))
-        .execution_options(synchronize_session=False)
     )
     return "pending"
 
