@@ -388,7 +388,10 @@ NOTICE_KIND_NAMES = {
     "promotion": "候补转为正式报名",
     "change": "活动变更",
     "cancellation": "活动停办",
-    "hours": "服务时长已记录",
+    "credited": "服务时长已记录",
+    "auto_closed": "活动已自动结束",
+    "dispute": "时长纠错待处理",
+    "dispute_resolved": "时长纠错已处理",
     "broadcast": "社区通知",
     "notify": "活动通知",
 }
