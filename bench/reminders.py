@@ -17,8 +17,9 @@ Each run:
    last delivery counted at the fake API: notices per second, its ratio to the ceiling,
    each reminder delivered exactly once, and each worker's peak memory (VmHWM);
 4. again with SEND_RATE_PER_SECOND=`--rate` and `--throttled-count` reminders: the rate
-   the fake API saw between the first and the last delivery, and the busiest one-second
-   window, against the setting (held within 5%?).
+   the fake API saw (first to last delivery, and over the middle 90% of them) and the
+   busiest one-second window, against the setting: never above it by more than 5%, and
+   (when the workers are faster than the setting) not below it by more than 5%.
 
 Targets: 10,000 in under 60 s unthrottled with 2 workers; the throttle held within 5%.
 The machine is shared (2 cores, other sessions' tests and benches): read the numbers
@@ -297,11 +298,15 @@ def run(database_url: str, count: int, workers: int, rate: int, label: str, time
         "peak_rss_mb_per_worker": rss,
     }
     if rate and len(times) > 1:
-        steady = (len(times) - 1) / (times[-1] - times[0])
+        # The middle 90% of deliveries: both workers running, start-up and the last stragglers left out.
+        lo, hi = len(times) // 20, len(times) - 1 - len(times) // 20
+        steady = (hi - lo) / (times[hi] - times[lo])
+        first_to_last = (len(times) - 1) / (times[-1] - times[0])
         busiest = max(bisect.bisect_left(times, start + 1.0) - i for i, start in enumerate(times))
         result.update(
             {
-                "rate_seen_first_to_last": round(steady, 1),
+                "rate_seen_first_to_last": round(first_to_last, 1),
+                "rate_seen_middle_90pct": round(steady, 1),
                 "busiest_one_second": busiest,
                 # Never faster than the setting (+5%), whatever the workers could do…
                 "never_above_rate_plus_5pct": steady <= 1.05 * rate and busiest <= 1.05 * rate,
