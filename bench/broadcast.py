@@ -32,7 +32,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,16 +41,17 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import urlencode
 
-from sqlalchemy import create_engine, func, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, insert, select
 
 from bot import residents
-from bot.cli import upgrade_database
 from bot.db import normalise_url
+from bot.embedded_redis import free_port
 from bot.models import Broadcast, Notice, Resident, utc_now
+from bot.schema import reset_database
 from bot.services import Services
 from bot.simulator import WeChatPeer
 from config import Settings
+from tests import fake_wechat
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
@@ -65,32 +65,6 @@ ORGANIZER = "bench-organizer"
 
 
 # ── set-up ─────────────────────────────────────────────────────────────────
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def prepare_database(url: str) -> None:
-    """An empty, migrated database of the bench's own (never the tests' or the app's)."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{parsed.database}{suffix}").unlink(missing_ok=True)
-    else:
-        admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}).scalar():
-                conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-        admin.dispose()
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    upgrade_database(url)
-
-
 def seed(services: Services, count: int) -> None:
     """The organizer, `count` residents in 大社区 and 10 in 小社区, all registered and following."""
     now = utc_now()
@@ -134,34 +108,6 @@ def server_env(database_url: str, fake_url: str) -> dict:
         "NOTICE_CLAIM_TIMEOUT": "30s",
         "SWEEP_INTERVAL": "5s",
     }
-
-
-def serve_fake() -> None:
-    """Run tests/fake_wechat.py with TCP_NODELAY on its sockets (`--serve-fake`).
-
-    The stock fake writes a reply's headers and body separately; with Nagle's algorithm
-    and the client's delayed ACK every reply then waits ~40 ms (about 25 replies/s per
-    connection), which measures the kernel, not WeChat nor this bot.
-    """
-    from tests import fake_wechat
-
-    setup = fake_wechat._Handler.setup
-
-    def setup_nodelay(self) -> None:  # type: ignore[no-untyped-def]
-        setup(self)
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    fake_wechat._Handler.setup = setup_nodelay  # type: ignore[method-assign]
-    sys.argv = [sys.argv[0], "--port", sys.argv[-1]]
-    fake_wechat.main()
-
-
-def start_fake() -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    command = [sys.executable, "-m", "bench.broadcast", "--serve-fake", str(port)]
-    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True)
-    url = proc.stdout.readline().strip()
-    return proc, url
 
 
 def fake_call(url: str, path: str, payload: dict | None = None) -> dict:
@@ -303,12 +249,12 @@ def ceiling(fake_url: str, count: int) -> dict:
 
 
 def run(database_url: str, count: int, workers: int) -> dict:
-    prepare_database(database_url)
+    reset_database(database_url)
     settings = Settings.load({"DATABASE_URL": database_url, "REDIS_URL": REDIS_URL})
     services = Services.from_settings(settings)
     services.redis.flushdb()
     seed(services, count)
-    fake, fake_url = start_fake()
+    fake, fake_url = fake_wechat.start_process()
     env = server_env(database_url, fake_url)
     procs: list[subprocess.Popen] = [fake]
     try:
@@ -363,9 +309,6 @@ def report(r: dict) -> None:
 
 
 def main() -> int:
-    if "--serve-fake" in sys.argv:
-        serve_fake()
-        return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql")
     parser.add_argument("--residents", type=int, default=10_000)

@@ -34,7 +34,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -44,13 +43,14 @@ from datetime import timedelta
 from pathlib import Path
 
 from redis import Redis
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import func, insert, select
 from sqlalchemy.engine import make_url
 
 from bot import activities, residents
-from bot.cli import upgrade_database
 from bot.db import Database
 from bot.models import Notice, Resident, Signup, utc_now
+from bot.schema import reset_database
+from tests import fake_wechat
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
@@ -62,32 +62,6 @@ PER_ACTIVITY = 100
 
 
 # ── set-up ─────────────────────────────────────────────────────────────────
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def prepare_database(url: str) -> None:
-    """An empty, migrated database of the bench's own (never the tests' or the app's)."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{parsed.database}{suffix}").unlink(missing_ok=True)
-    else:
-        admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}).scalar():
-                conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-        admin.dispose()
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    upgrade_database(url)
-
-
 def seed(db: Database, count: int) -> None:
     """`count` residents, each holding a place since yesterday in an activity starting in 90 minutes."""
     now = utc_now()
@@ -167,13 +141,6 @@ def worker_env(database_url: str, fake_url: str, rate: int) -> dict:
 
 
 # ── the fake WeChat API ────────────────────────────────────────────────────
-def start_fake() -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    command = [sys.executable, "-m", "tests.fake_wechat", "--port", str(port)]
-    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True)
-    return proc, proc.stdout.readline().strip()
-
-
 def fake_call(url: str, path: str, payload: dict | None = None) -> dict:
     host, port = url.split("//", 1)[1].split("/", 1)[0].split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=60)
@@ -245,12 +212,12 @@ def peak_rss_mb(pid: int) -> float:
 
 def run(database_url: str, count: int, workers: int, rate: int, label: str, timeout: float) -> dict:
     """One measured run: seed, launch workers, wait for every reminder to be finished."""
-    prepare_database(database_url)
+    reset_database(database_url)
     redis = Redis.from_url(REDIS_URL)
     redis.flushdb()
     db = Database(database_url)
     seed(db, count)
-    fake, fake_url = start_fake()
+    fake, fake_url = fake_wechat.start_process()
     try:
         ceiling = measure_ceiling(fake_url, 2, 5.0)
         fake_call(fake_url, "/_fake/reset", {})

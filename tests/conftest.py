@@ -14,14 +14,15 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from bot.app import create_app
-from bot.cli import upgrade_database
 from bot.db import normalise_url
 from bot.embedded_redis import ensure_redis, reachable
 from bot.models import Base, utc_now
+from bot.schema import reset_database
 from bot.simulator import WeChatPeer
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -39,27 +40,10 @@ def _database_url() -> str:
 
 def _prepare_database(url: str) -> None:
     """Start from an empty database and migrate it, as `db upgrade` would."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{parsed.database}{suffix}").unlink(missing_ok=True)
-    else:
-        admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        try:
-            with admin.connect() as conn:
-                exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}).scalar()
-                if not exists:
-                    conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-        except Exception as exc:
-            pytest.exit(f"PostgreSQL at {parsed.render_as_string(hide_password=True)} is not reachable: {exc}", returncode=3)
-        finally:
-            admin.dispose()
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    upgrade_database(url)
+    try:
+        reset_database(url)
+    except OperationalError as exc:
+        pytest.exit(f"the test database at {make_url(url).render_as_string(hide_password=True)} is not reachable: {exc}", returncode=3)
 
 
 @pytest.fixture(scope="session")

@@ -24,10 +24,13 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter, defaultdict, deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 ENDPOINTS = {
@@ -244,6 +247,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = _route
     do_POST = _route
+
+
+def start_process(delay: float = 0.0) -> tuple[subprocess.Popen, str]:
+    """Serve the fake in a process of its own (benchmarks: no GIL shared with the caller); returns it and its URL."""
+    command = [sys.executable, "-m", "tests.fake_wechat", "--delay", str(delay)]
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, text=True, start_new_session=True)
+    return proc, (proc.stdout.readline().strip() if proc.stdout else "")
 
 
 def main() -> None:

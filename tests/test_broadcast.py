@@ -124,6 +124,20 @@ def test_looking_at_the_status_restarts_a_fan_out_nobody_watches(services, wx, c
     assert "已完成" in wx.say("群发状态", user="org")
 
 
+def test_the_periodic_sweep_restarts_a_fan_out_lost_with_a_flushed_redis(services, communities):
+    from jobs.sweeps import sweep_due_notices
+
+    organizer_id = make_organizer(services, "org")
+    make_residents(services, 3, communities[0])
+    with services.db.transaction() as session:
+        broadcast = broadcasts.confirm(session, session.get(Resident, organizer_id), "all", "停水通知")
+    services.redis.flushdb()  # the fan-out job and its watchdog are gone; nobody looks at 群发状态
+    sweep_due_notices()
+    assert [j.args for j in _queued(services) if j.func_name == broadcasts.FAN_OUT] == [[broadcast.id]]
+    _run_jobs(services)
+    assert len(notices_for(services, broadcast_id=broadcast.id, status="sent")) == 3
+
+
 def test_status_shows_pending_and_not_deliverable_with_reasons(services, wx, communities):
     make_organizer(services, "org")
     a, _ = _people(services, communities)
