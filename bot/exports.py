@@ -116,7 +116,9 @@ class HoursExport:
                 .where(Activity.id.in_(events))
             )
             for aid, title, start_at, place, content, scope_name, person in found:
-                head = (aid, title, _local_date(start_at), place, content or "")
+                # Art. 7 wants the service content; activities published by chat may have
+                # none, and their title says it (as the certificate shows).
+                head = (aid, title, _local_date(start_at), place, content or title)
                 tail = (scope_name or self.org_name, person or "")
                 self.events[aid] = (head, tail)
                 self.events_csv[aid] = (_csv_fragment(head), _csv_fragment(tail))
@@ -172,7 +174,7 @@ class HoursExport:
             ) p ON true
             JOIN LATERAL (
                 SELECT a.id, a.title, to_char((a.start_at AT TIME ZONE 'UTC') AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS day,
-                       a.place, NULLIF(a.content, '') AS content, NULLIF(COALESCE(ac.name, %(org)s), '') AS body,
+                       a.place, COALESCE(NULLIF(a.content, ''), a.title) AS content, NULLIF(COALESCE(ac.name, %(org)s), '') AS body,
                        NULLIF(o.name, '') AS person, a.start_at
                 FROM activities a
                 LEFT JOIN communities ac ON ac.id = a.community_id

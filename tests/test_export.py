@@ -135,3 +135,15 @@ def test_the_fast_csv_path_quotes_exactly_like_the_csv_module(services, communit
         assert b"".join(year.csv_chunks()).decode("utf-8").count("\n") == 1
     rows = list(exports.HoursExport(services.db, org_name="x").rows())
     assert rows[-1][6:10] == ('读书会"好书"', "2026-05-01", "活动室, 二楼", "第一行\n第二行") and rows[-1][10] == "0.5"
+
+
+def test_an_activity_without_content_shows_its_title_as_the_service_content(app, services, communities):
+    """Art. 7 asks for the service content; activities published by chat have none written."""
+    volunteer = person(services, "vol-2", "王五", community_id=communities[0])
+    bare = activity_at(services, _local("2026-03-12 09:00"), title="义务植树", content="")
+    with services.db.transaction() as session:
+        hours.credit(session, resident_id=volunteer, activity_id=bare, hours=Decimal("2"), reason="t")
+    result = app.test_cli_runner().invoke(args=["export", "hours"])
+    assert result.exit_code == 0, result.output
+    [row] = _csv_rows(result.stdout_bytes)[1:]
+    assert row[6] == "义务植树" and row[9] == "义务植树"
