@@ -401,6 +401,7 @@ ATTEND_NONE = "您没有活动【{id}】的名额。回复“我的报名”查�
 ATTEND_NOT_OPEN = "活动【{id}】{status}。"
 ATTEND_ENDED = "活动【{id}】已结束。"
 LEAVE_OK = "已为您请假：活动【{id}】{title}的名额已让给候补的居民。感谢告知！"
+LEAVE_OK_NO_WAITLIST = "已为您请假：活动【{id}】{title}的名额已释放，其他居民可以报名。感谢告知！"
 LEAVE_WAITLIST_OK = "已取消活动【{id}】{title}的候补。"
 CHANGE_WHAT = {"time": "时间", "place": "地点"}
 CHANGE_JOIN = "和"

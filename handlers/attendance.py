@@ -35,5 +35,8 @@ def attendance_leave(ctx: Context) -> Reply:
     """Give the sender's place in activity N up; the first in line moves up and is told."""
     answer = reminders.leave(ctx.session, ctx.resident.id, _number(ctx, "请假"))
     a = answer.activity
-    template = texts.LEAVE_OK if answer.status == "left" else texts.LEAVE_WAITLIST_OK
+    if answer.status != "left":
+        template = texts.LEAVE_WAITLIST_OK
+    else:
+        template = texts.LEAVE_OK if answer.promoted is not None else texts.LEAVE_OK_NO_WAITLIST
     return Reply(template.format(id=a.id, title=a.title))

@@ -141,9 +141,16 @@ def test_confirm_records_attendance(services, wx, full_activity):
     assert "请在“确认”后面加上活动编号" in wx.say("确认", user="u-a")
 
 
+def test_leave_with_nobody_waiting_frees_the_place(services, wx, full_activity):
+    wx.say(f"取消 {full_activity}", user="u-b")  # the only one waiting leaves the line
+    reply = wx.say(f"请假 {full_activity}", user="u-a")
+    assert "已释放" in reply and "候补" not in reply
+    assert signup_of(services, full_activity, "u-a").status == "left"
+
+
 def test_leave_gives_the_place_to_the_next_in_line_who_is_told(app, services, wx, full_activity):
     reply = wx.say(f"请假 {full_activity}", user="u-a")
-    assert "已为您请假" in reply
+    assert "已为您请假" in reply and "让给候补" in reply
     assert signup_of(services, full_activity, "u-a").status == "left"
     assert signup_of(services, full_activity, "u-b").status == "confirmed"
     run_jobs(services)
