@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from bot.errors import InvalidInput, NotFound
@@ -97,6 +97,25 @@ def lock(session: Session, activity_id: int) -> Activity:
     """
     activity = session.execute(
         select(Activity).where(Activity.id == activity_id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if activity is None:
+        raise NotFound(texts.EVENT_NOT_FOUND.format(id=activity_id))
+    return activity
+
+
+def lock_next_seq(session: Session, activity_id: int) -> Activity:
+    """Lock the activity (as `lock`) and take the next sign-up sequence number, in one statement.
+
+    An UPDATE takes PostgreSQL's row lock itself; on SQLite the transaction already holds
+    the write lock. A refused sign-up rolls back, so no number is spent.
+    """
+    activity = session.execute(
+        update(Activity)
+        .where(Activity.id == activity_id)
+        # Keep updated_at: a sign-up is not a change to the activity.
+        .values(signup_seq=Activity.signup_seq + 1, updated_at=Activity.updated_at)
+        .returning(Activity)
+        .execution_options(populate_existing=True, synchronize_session=False)
     ).scalar_one_or_none()
     if activity is None:
         raise NotFound(texts.EVENT_NOT_FOUND.format(id=activity_id))

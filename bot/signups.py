@@ -96,22 +96,29 @@ def _check_open(activity: Activity, now: datetime) -> None:
 
 
 def sign_up(session: Session, resident_id: int, activity_id: int, now: datetime | None = None) -> SignupResult:
-    """Take a place, or a place in line when full. Raises a UserError with the reason when refused."""
+    """Take a place, or a place in line when full. Raises a UserError with the reason when refused.
+
+    Work that only concerns this person is done before the activity is locked (their
+    own row lock keeps it steady), so the lock every sign-up to the activity queues on
+    is held for as few statements as possible.
+    """
     now = now or utc_now()
     resident = _lock_resident(session, resident_id)
     if not resident.registered:
+        activities.get(session, activity_id)  # an unknown id is refused before any dialog starts
         raise NotRegistered(texts.REG_NEEDED_FOR_SIGNUP.format(activity_id=activity_id))
-    activity = activities.lock(session, activity_id)
-    _check_open(activity, now)
-
     signup = session.execute(
         select(Signup).where(Signup.activity_id == activity_id, Signup.resident_id == resident_id)
     ).scalar_one_or_none()
-    if signup is not None and signup.status == "confirmed":
-        raise AlreadySignedUp(texts.SIGNUP_ALREADY.format(id=activity.id, title=activity.title))
-    if signup is not None and signup.status == "waitlisted":
+    if signup is not None and signup.status in ("confirmed", "waitlisted"):
+        activity = activities.get(session, activity_id)
+        if signup.status == "confirmed":
+            raise AlreadySignedUp(texts.SIGNUP_ALREADY.format(id=activity.id, title=activity.title))
         raise AlreadySignedUp(texts.SIGNUP_ALREADY_WAITLIST.format(id=activity.id, position=position(session, signup)))
 
+    # Taking the lock and the next place in line are one statement.
+    activity = activities.lock_next_seq(session, activity_id)
+    _check_open(activity, now)
     counts = _status_counts(session, activity_id)
     full = counts.get("confirmed", 0) >= activity.capacity
     if not full:
@@ -119,7 +126,6 @@ def sign_up(session: Session, resident_id: int, activity_id: int, now: datetime 
         if other is not None:
             raise ScheduleConflict(texts.SIGNUP_CONFLICT.format(other_id=other.id, other_title=other.title))
 
-    activity.signup_seq += 1
     status = "waitlisted" if full else "confirmed"
     if signup is None:
         signup = Signup(activity_id=activity_id, resident_id=resident_id, status=status, seq=activity.signup_seq)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import activities, signups
+from bot import signups
 from bot.context import Context
 from bot.errors import NotRegistered, UserError
 from bot.reply import Reply
@@ -34,7 +34,6 @@ def sign_up(ctx: Context, activity_id: int) -> Reply:
 def signup_start(ctx: Context) -> Reply:
     """Sign up for activity N; someone unregistered registers first, then is signed up."""
     activity_id = _number(ctx, "报名")
-    activities.get(ctx.session, activity_id)  # unknown ids are refused before any dialog
     try:
         return sign_up(ctx, activity_id)
     except NotRegistered as exc:
