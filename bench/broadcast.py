@@ -31,7 +31,6 @@ import argparse
 import http.client
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -43,9 +42,9 @@ from urllib.parse import urlencode
 
 from sqlalchemy import func, insert, select
 
+from bench.common import peak_rss_mb, serve, start_workers, stop
 from bot import residents
 from bot.db import normalise_url
-from bot.embedded_redis import free_port
 from bot.models import Broadcast, Notice, Resident, utc_now
 from bot.schema import reset_database
 from bot.services import Services
@@ -118,64 +117,6 @@ def fake_call(url: str, path: str, payload: dict | None = None) -> dict:
     result = json.loads(conn.getresponse().read())
     conn.close()
     return result
-
-
-def serve(env: dict) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    command = [
-        str(BIN / "gunicorn"), "--workers", "2", "--threads", "4", "--worker-class", "gthread",
-        "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app",
-    ]  # fmt: skip
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return proc, port
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not come up")
-
-
-def start_workers(env: dict, count: int, logs: Path) -> list[subprocess.Popen]:
-    procs = []
-    for n in range(count):
-        log = open(logs / f"bench-broadcast-worker-{n}.log", "w")  # noqa: SIM115 - lives as long as the worker
-        procs.append(
-            subprocess.Popen(
-                [str(BIN / "flask"), "--app", "wsgi", "worker", "--name", f"bench-broadcast-{n}-{os.getpid()}"],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        )
-    return procs
-
-
-def stop(procs: list[subprocess.Popen]) -> None:
-    for proc in procs:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            continue
-    for proc in procs:
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-
-
-def peak_rss_mb(pid: int) -> float:
-    """The process's peak resident memory (VmHWM), in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 # ── the organizer, through the real webhook ─────────────────────────────────
@@ -261,9 +202,9 @@ def run(database_url: str, count: int, workers: int) -> dict:
         result: dict = {"database": services.db.dialect, "residents": count, "workers": workers}
         result["ceiling"] = ceiling(fake_url, count)
         fake_call(fake_url, "/_fake/reset", {})
-        web, port = serve(env)
+        web, port = serve("wsgi:app", env)
         procs.append(web)
-        worker_procs = start_workers(env, workers, Path(tempfile.gettempdir()))
+        worker_procs = start_workers(env, workers, Path(tempfile.gettempdir()), "broadcast")
         procs += worker_procs
         time.sleep(2)  # workers up and listening
         organizer = Organizer(port)

@@ -46,6 +46,7 @@ from redis import Redis
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import make_url
 
+from bench.common import peak_rss_mb, start_workers, stop
 from bot import activities, residents
 from bot.db import Database
 from bot.models import Notice, Resident, Signup, utc_now
@@ -178,38 +179,6 @@ def measure_ceiling(url: str, clients: int, seconds: float) -> float:
 
 
 # ── workers ─────────────────────────────────────────────────────────────────
-def start_workers(env: dict, count: int, logs: Path, label: str) -> list[subprocess.Popen]:
-    procs = []
-    for n in range(count):
-        log = open(logs / f"bench-reminders-{label}-worker-{n}.log", "w")  # noqa: SIM115 - lives as long as the worker
-        name = f"bench-reminders-{label}-{n}-{os.getpid()}"
-        command = [str(BIN / "flask"), "--app", "wsgi", "worker", "--name", name, "--log-level", "WARNING"]
-        procs.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
-    return procs
-
-
-def stop(procs: list[subprocess.Popen]) -> None:
-    for proc in procs:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            continue
-    for proc in procs:
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-
-
-def peak_rss_mb(pid: int) -> float:
-    """The process's peak resident memory (VmHWM), in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return float("nan")
-
-
 def run(database_url: str, count: int, workers: int, rate: int, label: str, timeout: float) -> dict:
     """One measured run: seed, launch workers, wait for every reminder to be finished."""
     reset_database(database_url)
@@ -221,7 +190,7 @@ def run(database_url: str, count: int, workers: int, rate: int, label: str, time
     try:
         ceiling = measure_ceiling(fake_url, 2, 5.0)
         fake_call(fake_url, "/_fake/reset", {})
-        procs = start_workers(worker_env(database_url, fake_url, rate), workers, Path(tempfile.gettempdir()), label)
+        procs = start_workers(worker_env(database_url, fake_url, rate), workers, Path(tempfile.gettempdir()), f"reminders-{label}")
         started = time.time()
         try:
             deadline = time.monotonic() + timeout

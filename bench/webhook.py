@@ -29,7 +29,6 @@ import itertools
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
 import tempfile
@@ -41,10 +40,10 @@ from pathlib import Path
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import make_url
 
+from bench.common import serve, stop
 from bot import activities, residents
 from bot.cli import DEMO_COMMUNITIES
 from bot.db import normalise_url
-from bot.embedded_redis import free_port
 from bot.models import Base, Resident, Signup, utc_now
 from bot.schema import reset_database
 from bot.services import Services
@@ -189,44 +188,6 @@ def write_requests(items: list[dict]) -> str:
 # ── servers and load ───────────────────────────────────────────────────────
 
 
-def serve(target: str, env: dict, workers: int, threads: int) -> tuple[subprocess.Popen, int]:
-    """gunicorn with the same settings for the bot and the bare app."""
-    port = free_port()
-    command = [
-        str(ROOT / ".venv" / "bin" / "gunicorn"),
-        "--workers", str(workers),
-        "--threads", str(threads),
-        "--worker-class", "gthread",
-        "--bind", f"127.0.0.1:{port}",
-        "--keep-alive", "30",
-        "--backlog", "2048",
-        "--log-level", "warning",
-        target,
-    ]  # fmt: skip
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return proc, port
-        except OSError:
-            time.sleep(0.2)
-    stop(proc)
-    raise RuntimeError(f"{target} did not start")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(5)
-
-
 def load(port: int, path: str, concurrency: int, warmup: int = 0, bodies: bool = False) -> dict:
     """Run bench/loadgen.py in its own process and return its JSON."""
     command = [sys.executable, "-m", "bench.loadgen", "--port", str(port), "--requests", path, "--concurrency", str(concurrency)]
@@ -362,7 +323,7 @@ def run(database: str, args: argparse.Namespace) -> dict:
                 if label == "bot":
                     result.update(bot_extras(services, port, openids, args))
             finally:
-                stop(proc)
+                stop([proc])
     finally:
         os.unlink(mix_path)
         services.close()
