@@ -319,7 +319,14 @@ def write_xlsx(out: IO[bytes], header: Iterable[str], rows: Iterable[tuple], wid
     sheet.append(styled)
     count = 0
     for row in rows:
-        sheet.append(row)
+        sheet.append([_hours_cell(sheet, v, WriteOnlyCell) if isinstance(v, float) else v for v in row])
         count += 1
     workbook.save(out)
     return count
+
+
+def _hours_cell(sheet, value: float, cell_type):  # type: ignore[no-untyped-def]
+    """Hours shown as `2.0`, as in the CSV, while staying a number Excel can sum."""
+    cell = cell_type(sheet, value=value)
+    cell.number_format = "0.0"
+    return cell
