@@ -307,6 +307,12 @@ def write_xlsx(out: IO[bytes], header: Iterable[str], rows: Iterable[tuple], wid
     for index, width in enumerate(widths, 1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
+    # Printed, the office wants every column on one page across: landscape, fit to width.
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
     edge = Side(style="thin", color="888888")
     styled = []
     for name in header:

@@ -89,6 +89,7 @@ def test_export_hours_xlsx_has_a_styled_header_and_widths(app, ledger, tmp_path)
     assert sheet.max_row == 5
     assert sheet["K2"].value == 2.0 and sheet["K5"].value == -0.5  # numbers, so they can be summed
     assert sheet["K2"].number_format == "0.0"  # shown as 2.0, like the CSV
+    assert sheet.page_setup.orientation == "landscape" and sheet.sheet_properties.pageSetUpPr.fitToPage  # prints one page across
 
 
 def test_export_hours_xlsx_to_stdout_is_a_workbook(app, ledger):
