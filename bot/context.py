@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from bot.conversation import Conversation, ConversationStore
+from bot.errors import UserError
 from bot.understand import Intent, normalise
+from config import texts
 
 if TYPE_CHECKING:
     from bot.models import Resident
@@ -36,6 +38,13 @@ class Context:
     @property
     def args(self) -> str:
         return self.intent.args if self.intent else ""
+
+    def number(self, word: str) -> int:
+        """The activity number after the command word; a clear refusal when there is none."""
+        number = self.intent.number if self.intent else None
+        if number is None:
+            raise UserError(texts.NEED_NUMBER.format(word=word))
+        return number
 
     # ── state ──────────────────────────────────────────────────────────────
     @cached_property

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import logging
 
-from bot.errors import Forbidden
+from sqlalchemy.orm import Session
+
+from bot import activities
+from bot.errors import Forbidden, UserError
 from bot.models import Activity, Resident
 from config import texts
 
@@ -56,3 +59,17 @@ def require_organizer(
     if target != scope:
         log.warning("refused %s: organizer %s is scoped to community %s, not %s", word, resident.id, scope, target or "subdistrict")
         raise Forbidden(texts.FORBIDDEN_SCOPE)
+
+
+def organizer_activity(session: Session, resident: Resident, word: str, activity_id: int | None) -> Activity:
+    """The activity organizer command `word` acts on, once `resident` may act on it.
+
+    A resident is refused (无权) before the number is even read; a missing number or an
+    unknown id gets its own clear answer; an organizer of another community is refused.
+    """
+    require_organizer(resident, word)
+    if activity_id is None:
+        raise UserError(texts.NEED_NUMBER.format(word=word))
+    activity = activities.get(session, activity_id)
+    require_organizer(resident, word, activity)
+    return activity

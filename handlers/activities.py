@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from bot import activities
 from bot.context import Context
-from bot.errors import UserError
 from bot.keys import key
 from bot.reply import Reply
 from bot.router import Router
@@ -39,11 +38,8 @@ def _render_page(ctx: Context, page: int) -> Reply:
 @router.click("EVENTS")
 def events_list(ctx: Context) -> Reply:
     """Upcoming activities, ten at a time; with a number, one activity in full."""
-    number = ctx.intent.number if ctx.intent else None
-    if number is not None:
-        return event_detail(ctx, number)
-    if ctx.intent and ctx.intent.word == "详情":
-        raise UserError(texts.NEED_NUMBER.format(word="详情"))
+    if ctx.intent and (ctx.intent.number is not None or ctx.intent.word == "详情"):
+        return event_detail(ctx, ctx.number(ctx.intent.word))
     return _render_page(ctx, 0)
 
 

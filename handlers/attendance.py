@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from bot import reminders
 from bot.context import Context
-from bot.errors import UserError
 from bot.reply import Reply
 from bot.router import Router
 from bot.timefmt import fmt
@@ -13,17 +12,10 @@ from config import texts
 router = Router("attendance")
 
 
-def _number(ctx: Context, word: str) -> int:
-    number = ctx.intent.number if ctx.intent else None
-    if number is None:
-        raise UserError(texts.NEED_NUMBER.format(word=word))
-    return number
-
-
 @router.text("确认")
 def attendance_confirm(ctx: Context) -> Reply:
     """Record that the sender will come to activity N."""
-    answer = reminders.confirm(ctx.session, ctx.resident.id, _number(ctx, "确认"))
+    answer = reminders.confirm(ctx.session, ctx.resident.id, ctx.number("确认"))
     a = answer.activity
     if answer.status == "waitlisted":
         return Reply(texts.ATTEND_WAITLISTED.format(id=a.id, position=answer.position))
@@ -33,7 +25,7 @@ def attendance_confirm(ctx: Context) -> Reply:
 @router.text("请假")
 def attendance_leave(ctx: Context) -> Reply:
     """Give the sender's place in activity N up; the first in line moves up and is told."""
-    answer = reminders.leave(ctx.session, ctx.resident.id, _number(ctx, "请假"))
+    answer = reminders.leave(ctx.session, ctx.resident.id, ctx.number("请假"))
     a = answer.activity
     if answer.status != "left":
         template = texts.LEAVE_WAITLIST_OK

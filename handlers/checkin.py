@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from bot import activities, attendance, checkin_qr, residents
+from bot import attendance, checkin_qr, residents
 from bot.attendance import Attendance, CheckinRefused, CodeGuard
 from bot.context import Context
 from bot.errors import UserError
 from bot.models import utc_now
 from bot.reply import Reply
-from bot.roles import require_organizer
+from bot.roles import organizer_activity
 from bot.router import Router
 from bot.timefmt import fmt_hours, fmt_time
 from config import texts
@@ -81,12 +81,8 @@ def checkout_code(ctx: Context) -> Reply:
 @router.text("签到码")
 def checkin_code_show(ctx: Context) -> Reply:
     """Organizer: the activity's check-in code and a link to its QR image."""
-    require_organizer(ctx.resident, "签到码")
-    number = ctx.intent.number if ctx.intent else None
-    if number is None:
-        raise UserError(texts.NEED_NUMBER.format(word="签到码"))
-    require_organizer(ctx.resident, "签到码", activities.get(ctx.session, number))
-    activity = attendance.ensure_code(ctx.session, number)
+    activity = organizer_activity(ctx.session, ctx.resident, "签到码", ctx.intent.number if ctx.intent else None)
+    activity = attendance.ensure_code(ctx.session, activity.id)
     ctx.commit()  # the code is kept even if making the QR link fails below
     url = checkin_qr.link(ctx.services, activity)
     return Reply(

@@ -9,7 +9,7 @@ from bot import activities, certificates, disputes, hours
 from bot.context import Context
 from bot.errors import UserError
 from bot.reply import Reply
-from bot.roles import is_organizer, require_organizer
+from bot.roles import is_organizer, organizer_activity, require_organizer
 from bot.router import Router
 from bot.timefmt import fmt_hours, to_local
 from config import texts
@@ -67,12 +67,8 @@ def hours_mine(ctx: Context) -> Reply:
 @router.text("结束")
 def close_activity(ctx: Context) -> Reply:
     """Organizer: close a started activity now and credit everyone checked in."""
-    require_organizer(ctx.resident, "结束")
-    number = ctx.intent.number if ctx.intent else None
-    if number is None:
-        raise UserError(texts.NEED_NUMBER.format(word="结束"))
-    require_organizer(ctx.resident, "结束", activities.get(ctx.session, number))
-    result = hours.close_activity(ctx.session, number, closed_by=ctx.resident)
+    activity = organizer_activity(ctx.session, ctx.resident, "结束", ctx.intent.number if ctx.intent else None)
+    result = hours.close_activity(ctx.session, activity.id, closed_by=ctx.resident)
     a = result.activity
     absent = texts.CLOSE_ABSENT.format(absent=result.absent) if result.absent else ""
     return Reply(texts.CLOSE_OK.format(id=a.id, title=a.title, count=len(result.credited), total=fmt_hours(result.total), absent=absent))

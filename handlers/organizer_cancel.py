@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from bot import activities, activity_changes
+from bot import activity_changes
 from bot.context import Context
-from bot.errors import UserError
 from bot.reply import Reply
-from bot.roles import require_organizer
+from bot.roles import organizer_activity
 from bot.router import Router
 from config import texts
 
@@ -16,11 +15,7 @@ router = Router("organizer_cancel")
 @router.text("停办")
 def organizer_cancel(ctx: Context) -> Reply:
     """Cancel activity N with a reason; a notice with the reason goes to each person holding or awaiting a place."""
-    number = ctx.intent.number if ctx.intent else None
-    if number is None:
-        require_organizer(ctx.resident, "停办")
-        raise UserError(texts.NEED_NUMBER.format(word="停办"))
-    require_organizer(ctx.resident, "停办", activity=activities.get(ctx.session, number))
-    result = activity_changes.cancel(ctx.session, number, ctx.intent.rest)
+    activity = organizer_activity(ctx.session, ctx.resident, "停办", ctx.intent.number if ctx.intent else None)
+    result = activity_changes.cancel(ctx.session, activity.id, ctx.intent.rest if ctx.intent else "")
     a = result.activity
     return Reply(texts.STOP_OK.format(id=a.id, title=a.title, reason=a.cancel_reason, count=result.notified))

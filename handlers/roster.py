@@ -6,11 +6,9 @@ import re
 
 from bot import rosters
 from bot.context import Context
-from bot.errors import UserError
 from bot.reply import Reply
 from bot.roles import require_organizer
 from bot.router import Router
-from config import texts
 
 router = Router("roster")
 
@@ -19,9 +17,7 @@ router = Router("roster")
 def roster_show(ctx: Context) -> Reply:
     """Who holds a place, who waits, who has checked in; phones masked."""
     require_organizer(ctx.resident, "名单")  # refuse residents before reading any argument
-    activity_id = ctx.intent.number if ctx.intent else None
-    if activity_id is None:
-        raise UserError(texts.NEED_NUMBER.format(word="名单"))
+    activity_id = ctx.number("名单")
     match = re.match(r"^(?:第)?(\d+)", ctx.intent.rest if ctx.intent else "")
     page = int(match.group(1)) if match else 1
     return Reply(rosters.page(ctx.session, ctx.resident, activity_id, page).text)

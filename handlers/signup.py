@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot import signups
 from bot.context import Context
-from bot.errors import NotRegistered, UserError
+from bot.errors import NotRegistered
 from bot.reply import Reply
 from bot.router import Router
 from bot.timefmt import fmt
@@ -12,13 +12,6 @@ from config import texts
 from handlers import registration
 
 router = Router("signup")
-
-
-def _number(ctx: Context, word: str) -> int:
-    number = ctx.intent.number if ctx.intent else None
-    if number is None:
-        raise UserError(texts.NEED_NUMBER.format(word=word))
-    return number
 
 
 def sign_up(ctx: Context, activity_id: int) -> Reply:
@@ -33,7 +26,7 @@ def sign_up(ctx: Context, activity_id: int) -> Reply:
 @router.text("报名")
 def signup_start(ctx: Context) -> Reply:
     """Sign up for activity N; someone unregistered registers first, then is signed up."""
-    activity_id = _number(ctx, "报名")
+    activity_id = ctx.number("报名")
     try:
         return sign_up(ctx, activity_id)
     except NotRegistered as exc:
@@ -44,7 +37,7 @@ def signup_start(ctx: Context) -> Reply:
 @router.text("取消")
 def signup_cancel(ctx: Context) -> Reply:
     """Give up a place (or a place in line); the first in line moves up and is told."""
-    activity_id = _number(ctx, "取消")
+    activity_id = ctx.number("取消")
     result = signups.cancel(ctx.session, ctx.resident.id, activity_id)
     template = texts.CANCEL_OK if result.was == "confirmed" else texts.CANCEL_WAITLIST_OK
     return Reply(template.format(id=result.activity.id, title=result.activity.title))
