@@ -193,6 +193,16 @@ class Wx:
 
 
 @pytest.fixture
+def wechat_api():  # type: ignore[no-untyped-def]
+    """A local HTTP server speaking WeChat's API (tests/fake_wechat.py); `.url` is WECHAT_API_BASE_URL."""
+    from tests.fake_wechat import FakeWeChat
+
+    fake = FakeWeChat().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
 def wx(app):  # type: ignore[no-untyped-def]
     settings = app.extensions["bot"].settings
     return Wx(app, WeChatPeer.from_settings(settings))

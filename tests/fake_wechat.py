@@ -5,6 +5,9 @@ under `/cgi-bin/`:
 
 - `GET token`, `POST stable_token` — issue access tokens (force_refresh replaces the
   current one, which then stops working, as WeChat's does);
+- `POST menu/create` — records the menu in `fake.menus`;
+- `POST qrcode/create` — answers a fixed ticket; every request is kept in
+  `fake.requests` as (endpoint, query, body);
 - `POST message/custom/send`, `POST message/template/send` — record deliveries. Like
   WeChat, a template send repeating an earlier (touser, client_msg_id) is accepted and
   dropped; template fields longer than 20 characters or with newlines are refused
@@ -38,7 +41,11 @@ ENDPOINTS = {
     "/cgi-bin/stable_token": "stable_token",
     "/cgi-bin/message/custom/send": "custom",
     "/cgi-bin/message/template/send": "template",
+    "/cgi-bin/menu/create": "menu",
+    "/cgi-bin/qrcode/create": "qrcode",
 }
+# The ticket qrcode/create answers (WeChat's own documentation example).
+QR_TICKET = "gQH47joAAAAAAAAAASxodHRw+/="
 ERRMSG = {
     -1: "system error",
     40001: "invalid credential, access_token is invalid or not latest",
@@ -72,6 +79,8 @@ class FakeWeChat:
             self.current_token: str | None = None
             self.scripts: dict[str, deque[int]] = defaultdict(deque)
             self.deliveries: list[dict] = []
+            self.requests: list[tuple[str, dict, dict]] = []
+            self.menus: list[dict] = []
             self.seen_msg_ids: set[tuple[str, str]] = set()
             self.deduplicated = 0
             self.refused = 0
@@ -142,6 +151,7 @@ class FakeWeChat:
     def handle(self, endpoint: str, query: dict, body: dict) -> dict:
         with self.lock:
             self.calls[endpoint] += 1
+            self.requests.append((endpoint, query, body))
         code = self._scripted(endpoint)
         if code is not None:
             with self.lock:
@@ -162,6 +172,12 @@ class FakeWeChat:
             time.sleep(self.delay)
             with self.lock:
                 self.in_flight -= 1
+        if endpoint == "menu":
+            with self.lock:
+                self.menus.append(body)
+            return {"errcode": 0, "errmsg": "ok"}
+        if endpoint == "qrcode":
+            return {"ticket": QR_TICKET, "expire_seconds": body.get("expire_seconds"), "url": "http://weixin.qq.com/q/x"}
         if endpoint == "custom":
             with self.lock:
                 self.deliveries.append(

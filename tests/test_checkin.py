@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import io
-import json
-import threading
 import time
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import urlparse
 
 import pytest
 from PIL import Image
@@ -241,52 +238,17 @@ def test_drawn_qr_image_is_served_and_links_cannot_be_guessed(wx, app, now_activ
 
 
 # ── WeChat's own parametric QR, through wechatpy, against a local fake API ──
-class FakeWeChat(BaseHTTPRequestHandler):
-    calls: list = []
-
-    def do_POST(self):  # type: ignore[no-untyped-def]
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])) or b"{}")
-        url = urlparse(self.path)
-        FakeWeChat.calls.append((url.path, parse_qs(url.query), body))
-        if url.path.endswith("/stable_token"):
-            answer = {"access_token": "TOKEN-1", "expires_in": 7200}
-        elif url.path.endswith("/qrcode/create"):
-            answer = {"ticket": "gQH47joAAAAAAAAAASxodHRw+/=", "expire_seconds": body["expire_seconds"], "url": "http://weixin.qq.com/q/x"}
-        else:
-            answer = {"errcode": 40004, "errmsg": "unknown"}
-        data = json.dumps(answer).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):  # type: ignore[no-untyped-def]
-        pass
-
-
-@pytest.fixture
-def fake_wechat():  # type: ignore[no-untyped-def]
-    FakeWeChat.calls = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeWeChat)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/cgi-bin/"
-    server.shutdown()
-    server.server_close()
-
-
-def test_with_an_app_secret_the_qr_is_wechats_parametric_one(make_app, app, services, fake_wechat, now_activity):
+def test_with_an_app_secret_the_qr_is_wechats_parametric_one(make_app, app, services, wechat_api, now_activity):
     activity_id, _ = now_activity
-    real = make_app(WECHAT_APP_SECRET="s3cret", WECHAT_API_BASE_URL=fake_wechat)
+    real = make_app(WECHAT_APP_SECRET="s3cret", WECHAT_API_BASE_URL=wechat_api.url)
     wx = Wx(real, WeChatPeer.from_settings(real.extensions["bot"].settings))
     reply = wx.say(f"签到码 {activity_id}", user="org-1")
     assert "https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket=gQH47joAAAAAAAAAASxodHRw%2B/%3D" in reply
-    creates = [c for c in FakeWeChat.calls if c[0].endswith("/qrcode/create")]
+    creates = [c for c in wechat_api.requests if c[0] == "qrcode"]
     assert len(creates) == 1
     assert creates[0][1]["access_token"] == ["TOKEN-1"]
     assert creates[0][2]["action_name"] == "QR_STR_SCENE"
     assert creates[0][2]["action_info"]["scene"]["scene_str"] == f"checkin:{activity_id}"
     assert 0 < creates[0][2]["expire_seconds"] <= 30 * 86400
     wx.say(f"签到码 {activity_id}", user="org-1")
-    assert len([c for c in FakeWeChat.calls if c[0].endswith("/qrcode/create")]) == 1  # reused while valid
+    assert len([c for c in wechat_api.requests if c[0] == "qrcode"]) == 1  # reused while valid

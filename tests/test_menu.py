@@ -1,48 +1,16 @@
-"""`flask --app wsgi menu push`: the §3 menu installed through wechatpy, against a local fake WeChat."""
+"""`flask --app wsgi menu push`: the §3 menu installed through wechatpy, against the local fake WeChat API."""
 
 import pytest
 
 from bot import menu
-from tests import fake_wechat
-from tests.fake_wechat import ERRMSG, FakeWeChat
 
 
-class MenuFakeWeChat(FakeWeChat):
-    """The shared fake WeChat API plus `menu/create`, recording the menus it was given."""
-
-    def reset(self) -> None:
-        super().reset()
-        self.menus: list[dict] = []
-
-    def handle(self, endpoint: str, query: dict, body: dict) -> dict:
-        if endpoint != "menu":
-            return super().handle(endpoint, query, body)
-        with self.lock:
-            self.calls[endpoint] += 1
-        code = self._scripted(endpoint)
-        if code is not None:
-            return {"errcode": code, "errmsg": ERRMSG.get(code, "scripted error")}
-        with self.lock:
-            if (query.get("access_token") or [""])[0] != self.current_token:
-                return {"errcode": 40001, "errmsg": ERRMSG[40001]}
-            self.menus.append(body)
-        return {"errcode": 0, "errmsg": "ok"}
-
-
-@pytest.fixture
-def fake(monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setitem(fake_wechat.ENDPOINTS, "/cgi-bin/menu/create", "menu")
-    server = MenuFakeWeChat().start()
-    yield server
-    server.stop()
-
-
-def test_menu_push_installs_every_click_key_in_three_buttons(make_app, fake):
-    app = make_app(WECHAT_APP_SECRET="secret", WECHAT_API_BASE_URL=fake.url)
+def test_menu_push_installs_every_click_key_in_three_buttons(make_app, wechat_api):
+    app = make_app(WECHAT_APP_SECRET="secret", WECHAT_API_BASE_URL=wechat_api.url)
     app.extensions["bot"].redis.flushdb()
     result = app.test_cli_runner().invoke(args=["menu", "push"])
     assert result.exit_code == 0, result.output
-    [installed] = fake.menus
+    [installed] = wechat_api.menus
     top = installed["button"]
     assert 1 <= len(top) <= 3
     keys = []
@@ -52,7 +20,7 @@ def test_menu_push_installs_every_click_key_in_three_buttons(make_app, fake):
             keys.append(item["key"])
     assert sorted(keys) == sorted(["EVENTS", "MY_SIGNUPS", "MY_HOURS", "REGISTER", "HELP"])
     assert "近期活动" in str(installed) and "使用帮助" in str(installed)
-    assert fake.stats()["calls"].get("stable_token") == 1  # the token came through the shared client
+    assert wechat_api.stats()["calls"].get("stable_token") == 1  # the token came through the shared client
 
 
 SAME_AS = {"EVENTS": "活动", "MY_SIGNUPS": "我的报名", "MY_HOURS": "时长", "REGISTER": "注册", "HELP": "帮助"}
@@ -66,21 +34,21 @@ def test_every_menu_key_is_answered_like_its_text_command(wx, communities):
         assert clicked and clicked == wx.say(SAME_AS[key], user=f"text-{key}")
 
 
-def test_menu_push_reports_wechats_refusal(make_app, fake):
-    app = make_app(WECHAT_APP_SECRET="secret", WECHAT_API_BASE_URL=fake.url)
+def test_menu_push_reports_wechats_refusal(make_app, wechat_api):
+    app = make_app(WECHAT_APP_SECRET="secret", WECHAT_API_BASE_URL=wechat_api.url)
     app.extensions["bot"].redis.flushdb()
-    fake.script("menu", 45009)
+    wechat_api.script("menu", 45009)
     result = app.test_cli_runner().invoke(args=["menu", "push"])
     assert result.exit_code != 0 and "45009" in result.output
 
 
-def test_menu_push_refreshes_a_refused_token_once(make_app, fake):
-    app = make_app(WECHAT_APP_SECRET="secret", WECHAT_API_BASE_URL=fake.url)
+def test_menu_push_refreshes_a_refused_token_once(make_app, wechat_api):
+    app = make_app(WECHAT_APP_SECRET="secret", WECHAT_API_BASE_URL=wechat_api.url)
     app.extensions["bot"].redis.flushdb()
-    fake.script("menu", 40001)
+    wechat_api.script("menu", 40001)
     result = app.test_cli_runner().invoke(args=["menu", "push"])
     assert result.exit_code == 0, result.output
-    assert len(fake.menus) == 1 and fake.stats()["force_refreshes"] == 1
+    assert len(wechat_api.menus) == 1 and wechat_api.stats()["force_refreshes"] == 1
 
 
 def test_menu_push_needs_an_app_secret(make_app):

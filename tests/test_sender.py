@@ -18,16 +18,8 @@ from bot import delivery, notices, queue, reminders, residents, sender, worker
 from bot.keys import key
 from bot.models import Notice, Signup, utc_now
 from bot.throttle import RateLimiter
-from tests.fake_wechat import FakeWeChat
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def wechat_api():  # type: ignore[no-untyped-def]
-    fake = FakeWeChat().start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

@@ -20,17 +20,9 @@ from sqlalchemy import func, select
 from bot import delivery, notices, queue, residents
 from bot.models import Notice, Signup, utc_now
 from tests.conftest import wait_for
-from tests.fake_wechat import FakeWeChat
 
 ROOT = Path(__file__).resolve().parent.parent
 FLASK = str(Path(sys.executable).parent / "flask")
-
-
-@pytest.fixture
-def wechat_api():  # type: ignore[no-untyped-def]
-    fake = FakeWeChat().start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture
