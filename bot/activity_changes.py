@@ -37,12 +37,31 @@ class CancelResult:
     notified: int
 
 
-def _affected(session: Session, activity_id: int) -> list[Signup]:
-    return list(
-        session.execute(
-            select(Signup).where(Signup.activity_id == activity_id, Signup.status.in_(("confirmed", "waitlisted"))).order_by(Signup.seq)
-        ).scalars()
-    )
+def _tell_everyone_affected(
+    session: Session, activity: Activity, *, kind: str, key_suffix: str, text: str, fields: dict, now: datetime, expires_at: datetime
+) -> int:
+    """A `kind` notice to everyone holding or awaiting a place; returns how many people that is.
+
+    Keys are `<kind>:<activity>:<sign-up><key_suffix>`, so saying it again creates nothing.
+    """
+    affected = session.execute(
+        select(Signup).where(Signup.activity_id == activity.id, Signup.status.in_(("confirmed", "waitlisted"))).order_by(Signup.seq)
+    ).scalars()
+    count = 0
+    for signup in affected:
+        notices.create(
+            session,
+            key=f"{kind}:{activity.id}:{signup.id}{key_suffix}",
+            resident_id=signup.resident_id,
+            kind=kind,
+            activity_id=activity.id,
+            text=text,
+            fields=fields,
+            due_at=now,
+            expires_at=expires_at,
+        )
+        count += 1
+    return count
 
 
 def change(
@@ -90,20 +109,10 @@ def change(
     stamp = f"{zlib.crc32(f'{new_start:%Y%m%d%H%M}|{new_end:%Y%m%d%H%M}|{new_place}'.encode()):08x}"
     text = texts.CHANGE_NOTICE.format(id=activity.id, title=activity.title, what=what, when=fmt(new_start), place=new_place)
     fields = {**activity_fields(activity), "summary": texts.CHANGE_SUMMARY.format(what=what)}
-    affected = _affected(session, activity.id)
-    for signup in affected:
-        notices.create(
-            session,
-            key=f"change:{activity.id}:{signup.id}:{stamp}",
-            resident_id=signup.resident_id,
-            kind="change",
-            activity_id=activity.id,
-            text=text,
-            fields=fields,
-            due_at=now,
-            expires_at=new_end,
-        )
-    return ChangeResult(activity, changed, len(affected))
+    notified = _tell_everyone_affected(
+        session, activity, kind="change", key_suffix=f":{stamp}", text=text, fields=fields, now=now, expires_at=new_end
+    )
+    return ChangeResult(activity, changed, notified)
 
 
 def cancel(session: Session, activity_id: int, reason: str, now: datetime | None = None) -> CancelResult:
@@ -126,17 +135,7 @@ def cancel(session: Session, activity_id: int, reason: str, now: datetime | None
 
     text = texts.CANCEL_NOTICE.format(id=activity.id, title=activity.title, when=fmt(activity.start_at), reason=reason)
     fields = {**activity_fields(activity), "summary": texts.CANCEL_SUMMARY, "detail": reason}
-    affected = _affected(session, activity.id)
-    for signup in affected:
-        notices.create(
-            session,
-            key=f"cancellation:{activity.id}:{signup.id}",
-            resident_id=signup.resident_id,
-            kind="cancellation",
-            activity_id=activity.id,
-            text=text,
-            fields=fields,
-            due_at=now,
-            expires_at=activity.end_at,
-        )
-    return CancelResult(activity, len(affected))
+    notified = _tell_everyone_affected(
+        session, activity, kind="cancellation", key_suffix="", text=text, fields=fields, now=now, expires_at=activity.end_at
+    )
+    return CancelResult(activity, notified)
