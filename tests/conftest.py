@@ -10,7 +10,6 @@ import os
 import tempfile
 import time
 from datetime import datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -24,6 +23,7 @@ from bot.embedded_redis import ensure_redis, reachable
 from bot.models import Base, utc_now
 from bot.schema import reset_database
 from bot.simulator import WeChatPeer
+from tests.ledger_helpers import activity_at
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 TOKEN = "testtoken"
@@ -221,7 +221,6 @@ def communities(services):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def make_activity(services, communities):  # type: ignore[no-untyped-def]
     """Create a published activity; times are offsets from now unless given."""
-    from bot import activities
 
     def make(
         title: str = "楼院义务清扫",
@@ -237,25 +236,20 @@ def make_activity(services, communities):  # type: ignore[no-untyped-def]
         content: str = "清扫楼道",
         organizer_id: int | None = None,
     ) -> int:
-        start = start or utc_now() + timedelta(days=2)
-        with services.db.transaction() as session:
-            activity = activities.create(
-                session,
-                activities.ActivityDraft(
-                    kind=kind,
-                    title=title,
-                    start_at=start,
-                    end_at=start + timedelta(hours=hours_long),
-                    place=place,
-                    capacity=capacity,
-                    hours=Decimal(hours),
-                    community_id=community_id,
-                    deadline_at=deadline,
-                    content=content,
-                    organizer_id=organizer_id,
-                ),
-            )
-            return activity.id
+        return activity_at(
+            services,
+            start or utc_now() + timedelta(days=2),
+            length=timedelta(hours=hours_long),
+            hours=hours,
+            capacity=capacity,
+            title=title,
+            community_id=community_id,
+            organizer_id=organizer_id,
+            place=place,
+            content=content,
+            kind=kind,
+            deadline=deadline,
+        )
 
     return make
 

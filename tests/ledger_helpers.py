@@ -51,16 +51,19 @@ def activity_at(
     organizer_id: int | None = None,
     place: str = "南乾元社区3号院",
     content: str = "清扫楼道、院落垃圾",
+    kind: str = "cleanup",
+    deadline: datetime | None = None,
 ) -> int:
     """An activity at an exact time (naive UTC), published; returns the id."""
     with services.db.transaction() as session:
         activity = activities.create(
             session,
             activities.ActivityDraft(
-                kind="cleanup",
+                kind=kind,
                 title=title,
                 start_at=start,
                 end_at=start + length,
+                deadline_at=deadline,
                 place=place,
                 capacity=capacity,
                 hours=Decimal(hours),
