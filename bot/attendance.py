@@ -80,12 +80,6 @@ def _check_open(activity: Activity) -> None:
         raise CheckinRefused(texts.CHECKIN_CLOSED.format(id=activity.id, title=activity.title))
 
 
-def _signup(session: Session, resident_id: int, activity_id: int) -> Signup | None:
-    return session.execute(
-        select(Signup).where(Signup.activity_id == activity_id, Signup.resident_id == resident_id)
-    ).scalar_one_or_none()
-
-
 def _take_free_place(session: Session, activity: Activity, resident: Resident, signup: Signup | None, now: datetime) -> Signup:
     """A walk-in (or someone still waiting) takes a free place, or is refused when none is left."""
     if signups.confirmed_count(session, activity.id) >= activity.capacity:
@@ -112,7 +106,7 @@ def check_in(session: Session, resident: Resident, activity_id: int, now: dateti
         raise NotRegistered(texts.CHECKIN_REGISTER_FIRST)
     activity = activities.lock(session, activity_id)
     _check_open(activity)
-    signup = _signup(session, resident.id, activity.id)
+    signup = signups.of(session, resident.id, activity.id)
     if signup is not None and signup.status == "confirmed" and signup.checked_in_at is not None:
         return Attendance("already_out" if signup.checked_out_at else "already_in", activity, signup)
     _check_window(activity, now)
@@ -130,7 +124,7 @@ def check_out(session: Session, resident: Resident, activity_id: int, now: datet
     now = now or utc_now()
     activity = activities.lock(session, activity_id)
     _check_open(activity)
-    signup = _signup(session, resident.id, activity.id)
+    signup = signups.of(session, resident.id, activity.id)
     if signup is None or signup.status != "confirmed" or signup.checked_in_at is None:
         raise CheckinRefused(texts.CHECKOUT_NOT_IN.format(id=activity.id, title=activity.title))
     if signup.checked_out_at is not None:
@@ -147,7 +141,7 @@ def check_out(session: Session, resident: Resident, activity_id: int, now: datet
 def scan(session: Session, resident: Resident, activity_id: int, now: datetime | None = None) -> Attendance:
     """The activity's QR: the first scan checks in; a scan after the start by someone checked in checks out."""
     now = now or utc_now()
-    signup = _signup(session, resident.id, activity_id)
+    signup = signups.of(session, resident.id, activity_id)
     checked_in = signup is not None and signup.status == "confirmed" and signup.checked_in_at is not None
     if checked_in and signup.checked_out_at is None and now >= signup.activity.start_at:
         return check_out(session, resident, activity_id, now)

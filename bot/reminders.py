@@ -149,9 +149,7 @@ def confirm(session: Session, resident_id: int, activity_id: int, now: datetime 
     """`确认 N`: record that the person will come (attendance_confirmed_at); saying it twice is fine."""
     now = now or utc_now()
     activity = activities.get(session, activity_id)
-    signup = session.execute(
-        select(Signup).where(Signup.activity_id == activity_id, Signup.resident_id == resident_id)
-    ).scalar_one_or_none()
+    signup = signups.of(session, resident_id, activity_id)
     if signup is None or signup.status not in ("confirmed", "waitlisted"):
         raise UserError(texts.ATTEND_NONE.format(id=activity_id))
     if activity.status != "published":

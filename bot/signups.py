@@ -45,6 +45,13 @@ def _lock_resident(session: Session, resident_id: int) -> Resident:
     ).scalar_one()
 
 
+def of(session: Session, resident_id: int, activity_id: int) -> Signup | None:
+    """The person's sign-up row for the activity (whatever its status), if there ever was one."""
+    return session.execute(
+        select(Signup).where(Signup.activity_id == activity_id, Signup.resident_id == resident_id)
+    ).scalar_one_or_none()
+
+
 def conflicting(session: Session, resident_id: int, activity: Activity) -> Activity | None:
     """A published activity overlapping this one in which the person holds a confirmed place."""
     return session.execute(
@@ -107,9 +114,7 @@ def sign_up(session: Session, resident_id: int, activity_id: int, now: datetime 
     if not resident.registered:
         activities.get(session, activity_id)  # an unknown id is refused before any dialog starts
         raise NotRegistered(texts.REG_NEEDED_FOR_SIGNUP.format(activity_id=activity_id))
-    signup = session.execute(
-        select(Signup).where(Signup.activity_id == activity_id, Signup.resident_id == resident_id)
-    ).scalar_one_or_none()
+    signup = of(session, resident_id, activity_id)
     if signup is not None and signup.status in ("confirmed", "waitlisted"):
         activity = activities.get(session, activity_id)
         if signup.status == "confirmed":
@@ -149,9 +154,7 @@ def cancel(session: Session, resident_id: int, activity_id: int, now: datetime |
     now = now or utc_now()
     _lock_resident(session, resident_id)
     activity = activities.lock(session, activity_id)
-    signup = session.execute(
-        select(Signup).where(Signup.activity_id == activity_id, Signup.resident_id == resident_id)
-    ).scalar_one_or_none()
+    signup = of(session, resident_id, activity_id)
     if signup is None or signup.status not in ("confirmed", "waitlisted"):
         raise UserError(texts.CANCEL_NONE.format(id=activity_id))
     if now >= activity.start_at and activity.status == "published":
