@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from bot.conversation import Conversation, ConversationStore
@@ -28,6 +29,7 @@ class Context:
         self.intent: Intent | None = None
         self.scene: str = ""
         self._session: Session | None = None
+        self._reads: Connection | None = None
 
     # ── text ───────────────────────────────────────────────────────────────
     @cached_property
@@ -66,6 +68,13 @@ class Context:
             self._session = self.services.db.session()
         return self._session
 
+    @property
+    def reads(self) -> Connection:
+        """For replies that only read: each statement on its own, one round trip (`Database.reads`)."""
+        if self._reads is None:
+            self._reads = self.services.db.reads()
+        return self._reads
+
     @cached_property
     def resident(self) -> Resident:
         """The sender's row, created on first contact."""
@@ -82,6 +91,9 @@ class Context:
             self._session.rollback()
 
     def close(self) -> None:
+        if self._reads is not None:
+            self._reads.close()
+            self._reads = None
         if self._session is not None:
             self._session.close()
             self._session = None

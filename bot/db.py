@@ -12,7 +12,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -49,7 +51,9 @@ def make_engine(url: str, *, autocommit: bool = False) -> Engine:
 
             @event.listens_for(engine, "begin")
             def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                # Reads (`Database.reads`) run each statement on its own: no write lock.
+                if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     if autocommit:
@@ -59,6 +63,12 @@ def make_engine(url: str, *, autocommit: bool = False) -> Engine:
     return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
 
 
+def insert_for(bind: Connection | Session):  # type: ignore[no-untyped-def]
+    """The dialect's INSERT, which knows ON CONFLICT (PostgreSQL and SQLite both have it)."""
+    dialect = bind.get_bind().dialect.name if isinstance(bind, Session) else bind.dialect.name
+    return pg_insert if dialect == "postgresql" else sqlite_insert
+
+
 class Database:
     """An engine and its session factory."""
 
@@ -66,6 +76,7 @@ class Database:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url, autocommit=autocommit)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._reads = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @property
     def dialect(self) -> str:
@@ -73,6 +84,14 @@ class Database:
 
     def session(self) -> Session:
         return self.sessions()
+
+    def reads(self) -> Connection:
+        """A connection whose statements each run on their own, for replies that only read.
+
+        No BEGIN and COMMIT round trips around them, and on SQLite no write lock: a
+        lookup costs one round trip. Each statement sees what is committed when it runs.
+        """
+        return self._reads.connect()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -20,13 +20,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import DateTime, String, and_, bindparam, event, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import queue
+from bot.db import insert_for
 from bot.models import Notice, Resident, utc_now
 
 log = logging.getLogger(__name__)
@@ -89,8 +88,7 @@ def insert_many(session: Session, rows: list[dict]) -> None:
     """Insert notice rows in one statement; a key already there is left as it is."""
     if not rows:
         return
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(Notice).values(rows).on_conflict_do_nothing(index_elements=["key"]))
+    session.execute(insert_for(session)(Notice).values(rows).on_conflict_do_nothing(index_elements=["key"]))
 
 
 # ── handing work to the queue ─────────────────────────────────────────────────

@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from redis import Redis
+from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.db import insert_for
 from bot.errors import InvalidInput, NotFound
+from bot.keys import key
 from bot.models import Community, Resident, utc_now
 
 PHONE = re.compile(r"^1[3-9]\d{9}$")
@@ -47,13 +50,35 @@ def get_or_create(session: Session, openid: str) -> Resident:
     return resident
 
 
-def touch(session: Session, resident: Resident, *, event: bool, now: datetime | None = None) -> None:
-    """Record contact, which opens WeChat's customer-service window (48 h text, 1 min event)."""
+def contact_due(redis: Redis, openid: str) -> bool:
+    """Whether this person's message should be recorded as contact: once a minute at most.
+
+    Redis answers for the whole minute, so most messages cost no database write; if
+    Redis forgets, the next message is simply recorded again.
+    """
+    return bool(redis.set(key("contact", openid), 1, nx=True, px=int(TOUCH_EVERY.total_seconds() * 1000)))
+
+
+def forget_contact(redis: Redis, openid: str) -> None:
+    """The next message is recorded whatever the minute (after an erasure: a new person)."""
+    redis.delete(key("contact", openid))
+
+
+def note_contact(conn: Connection | Session, openid: str, *, event: bool, now: datetime | None = None) -> None:
+    """Record contact, which opens WeChat's customer-service window (48 h text, 1 min event).
+
+    One statement that also creates the row on first contact, so it needs no
+    transaction of its own: run it on `Database.reads()` and a refusal's rollback in
+    the handler cannot undo it.
+    """
     now = now or utc_now()
-    if event:
-        resident.last_event_at = now
-    elif resident.last_message_at is None or now - resident.last_message_at >= TOUCH_EVERY:
-        resident.last_message_at = now
+    column = Resident.last_event_at if event else Resident.last_message_at
+    stale = column.is_(None) | (column < now - TOUCH_EVERY)
+    conn.execute(
+        insert_for(conn)(Resident)
+        .values(openid=openid, role="resident", subscribed=True, **{column.key: now})
+        .on_conflict_do_update(index_elements=[Resident.openid], set_={column.key: now}, where=None if event else stale)
+    )
 
 
 def set_subscribed(session: Session, resident: Resident, subscribed: bool) -> None:

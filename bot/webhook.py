@@ -209,14 +209,12 @@ def _handle(services: Services, message: BaseMessage) -> bytes:
 
 def _touch(ctx: Context) -> None:
     """Note the contact (WeChat's customer-service window) before handling."""
-    if ctx.message.type == "event" and ctx.message.event == "unsubscribe":
+    message = ctx.message
+    if message.type == "event" and message.event == "unsubscribe":
         return
+    event = message.type == "event"
     try:
-        residents.touch(ctx.session, ctx.resident, event=ctx.message.type == "event")
-        # Committed apart so a refusal's rollback keeps it; when nothing changed (most
-        # messages: see residents.TOUCH_EVERY) the handler goes on in the same transaction.
-        if ctx.session.dirty:
-            ctx.commit()
+        if event or residents.contact_due(ctx.redis, ctx.openid):
+            residents.note_contact(ctx.reads, ctx.openid, event=event)
     except Exception:
-        ctx.rollback()
         log.exception("could not record contact")

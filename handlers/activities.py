@@ -20,15 +20,16 @@ def _page_key(ctx: Context) -> str:
 
 
 def _render_page(ctx: Context, page: int) -> Reply:
-    rows, more = activities.upcoming(ctx.session, page)
+    rows, more = activities.upcoming(ctx.reads, page)
     if not rows:
         return Reply(texts.EVENTS_EMPTY if page == 0 else texts.EVENTS_NO_MORE)
     ctx.redis.set(_page_key(ctx), page, ex=PAGE_SECONDS)
     lines = [texts.EVENTS_HEADER.format(page=page + 1)]
-    for activity, left in rows:
-        places = texts.PLACES_LEFT.format(left=left) if left else texts.PLACES_FULL
+    for activity in rows:
         lines.append(
-            texts.EVENTS_LINE.format(id=activity.id, when=fmt(activity.start_at), title=activity.title, place=activity.place, places=places)
+            texts.EVENTS_LINE.format(
+                id=activity.id, when=fmt(activity.start_at), title=activity.title, place=activity.place, places=_places(activity)
+            )
         )
     lines.append(texts.EVENTS_MORE if more else texts.EVENTS_FOOTER)
     return Reply("\n".join(lines))
@@ -51,9 +52,13 @@ def events_more(ctx: Context) -> Reply:
     return _render_page(ctx, page)
 
 
+def _places(activity) -> str:  # type: ignore[no-untyped-def]
+    left = activities.places_left(activity)
+    return texts.PLACES_LEFT.format(left=left) if left else texts.PLACES_FULL
+
+
 def event_detail(ctx: Context, activity_id: int) -> Reply:
-    activity = activities.get(ctx.session, activity_id)
-    left = activities.places_left(ctx.session, activity)
+    activity = activities.shown(ctx.reads, activity_id)
     if activity.status == "cancelled":
         status = texts.EVENT_STATUS_CANCELLED
     elif activity.status == "closed":
@@ -68,9 +73,9 @@ def event_detail(ctx: Context, activity_id: int) -> Reply:
             when=fmt(activity.start_at),
             end=fmt_range_end(activity.start_at, activity.end_at),
             place=activity.place,
-            community=activities.community_name(activity),
+            community=activity.community or texts.WHOLE_SUBDISTRICT,
             capacity=activity.capacity,
-            places=texts.PLACES_LEFT.format(left=left) if left else texts.PLACES_FULL,
+            places=_places(activity),
             hours=fmt_hours(activity.hours),
             deadline=fmt(activity.deadline_at),
             content=texts.EVENT_DETAIL_CONTENT.format(content=activity.content) if activity.content else "",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import privacy
+from bot import privacy, residents
 from bot.context import Context
 from bot.reply import Reply
 from bot.router import Router
@@ -31,6 +31,7 @@ def erase_confirm(ctx: Context) -> Reply:
     cancelled = privacy.erase(ctx.session, ctx.resident)
     ctx.commit()
     ctx.conversations.clear()
+    residents.forget_contact(ctx.redis, ctx.openid)
     return Reply(texts.ERASE_DONE.format(cancelled=texts.ERASE_CANCELLED.format(count=cancelled) if cancelled else ""))
 
 

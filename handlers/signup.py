@@ -47,12 +47,11 @@ def signup_cancel(ctx: Context) -> Reply:
 @router.click("MY_SIGNUPS")
 def my_signups(ctx: Context) -> Reply:
     """The sender's upcoming places and waitlist positions."""
-    rows = signups.mine(ctx.session, ctx.resident.id)
+    rows = signups.mine(ctx.reads, ctx.openid)
     if not rows:
         return Reply(texts.MY_SIGNUPS_EMPTY)
     lines = [texts.MY_SIGNUPS_HEADER]
-    for signup, position in rows:
-        a = signup.activity
-        template = texts.MY_SIGNUPS_CONFIRMED if signup.status == "confirmed" else texts.MY_SIGNUPS_WAITLIST
-        lines.append(template.format(id=a.id, when=fmt(a.start_at), title=a.title, position=position))
+    for row in rows:
+        template = texts.MY_SIGNUPS_CONFIRMED if row.status == "confirmed" else texts.MY_SIGNUPS_WAITLIST
+        lines.append(template.format(id=row.id, when=fmt(row.start_at), title=row.title, position=row.position))
     return Reply("\n".join(lines))

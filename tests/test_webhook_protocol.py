@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
+from bot.keys import key
 from bot.models import Resident, utc_now
 from bot.simulator import WeChatPeer, sign
 from config import texts
@@ -342,13 +343,22 @@ def test_a_message_and_an_event_record_the_contact(wx, db):
     assert _contact(db, "contact-user")[1] is not None
 
 
-def test_the_contact_is_recorded_even_when_the_handler_refuses(wx, db, services):
-    wx.say("帮助", user="refused-contact")
-    with services.db.transaction() as session:
-        session.query(Resident).filter_by(openid="refused-contact").update({"last_message_at": utc_now() - timedelta(days=3)})
+def test_the_contact_is_recorded_even_when_the_handler_refuses(wx, db):
     assert "没有编号为 999999 的活动" in wx.say("报名 999999", user="refused-contact")  # a refusal, rolled back
     message_at, _ = _contact(db, "refused-contact")
-    assert utc_now() - message_at < timedelta(minutes=1)
+    assert message_at is not None and utc_now() - message_at < timedelta(minutes=1)
+
+
+def test_the_contact_is_written_once_a_minute(wx, db, services):
+    wx.say("帮助", user="chatty")
+    three_days_ago = utc_now() - timedelta(days=3)
+    with services.db.transaction() as session:
+        session.query(Resident).filter_by(openid="chatty").update({"last_message_at": three_days_ago})
+    wx.say("帮助", user="chatty")  # within the minute: no write
+    assert _contact(db, "chatty")[0] == three_days_ago
+    services.redis.delete(key("contact", "chatty"))  # the minute is over
+    wx.say("帮助", user="chatty")
+    assert utc_now() - _contact(db, "chatty")[0] < timedelta(minutes=1)
 
 
 def test_an_unfollow_is_not_a_contact(wx, db):
