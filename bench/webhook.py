@@ -7,12 +7,16 @@ For each database it:
 1. empties and migrates its own database (BENCH_POSTGRES_URL, default
    `volunteer_bench_webhook`; BENCH_SQLITE_URL) and Redis db (BENCH_REDIS_URL, default
    db 9), then registers `--residents` residents and publishes activities;
-2. serves bench/bare_app.py and then the bot (wsgi:app) with the same gunicorn
-   settings, and replays signed text messages — 活动, 活动 N, 报名 N, 我的报名 from
-   distinct residents, each with its own MsgId — from a separate load-generator process
-   (bench/loadgen.py) at `--concurrency` keep-alive connections: requests/s, p50, p99;
-3. times every bad-input class of §3 (status, and nothing written);
-4. bursts: 1,000 distinct residents sign up for one activity of `--capacity` places,
+2. serves bench/bare_app.py, then bench/floor_app.py (only the protocol work and one
+   durable write per sign-up: the least any handler could cost), then the bot
+   (wsgi:app), with the same gunicorn settings, and replays the same signed text
+   messages — 活动, 活动 N, 报名 N, 我的报名 from distinct residents, each with its own
+   MsgId — from a separate load-generator process (bench/loadgen.py) at
+   `--concurrency` keep-alive connections: requests/s, p50, p99;
+3. reports floor/bare (the ceiling for any implementation on this stack and machine)
+   next to bot/bare and bot/floor;
+4. times every bad-input class of §3 (status, and nothing written);
+5. bursts: 1,000 distinct residents sign up for one activity of `--capacity` places,
    at `--concurrency` connections and then all 1,000 at once: exactly capacity
    confirmed, the rest waitlisted, p99.
 
@@ -44,6 +48,7 @@ from bench.common import serve, stop
 from bot import activities, residents
 from bot.cli import DEMO_COMMUNITIES
 from bot.db import normalise_url
+from bot.keys import key as redis_key
 from bot.models import Base, Resident, Signup, utc_now
 from bot.schema import reset_database
 from bot.services import Services
@@ -263,6 +268,13 @@ def time_bad_inputs(services: Services, port: int, cases: dict, repeat: int) -> 
     return results
 
 
+def forget_replies(services: Services) -> None:
+    """Drop every de-duplication key (claims and stored replies) from the bench's Redis db."""
+    keys = list(services.redis.scan_iter(match=redis_key("dedupe", "*"), count=1000))
+    for start in range(0, len(keys), 1000):
+        services.redis.delete(*keys[start : start + 1000])
+
+
 # ── the run ────────────────────────────────────────────────────────────────
 
 
@@ -315,11 +327,15 @@ def run(database: str, args: argparse.Namespace) -> dict:
     mix_path = write_requests(mix)
     result: dict = {"database": database, "workers": args.workers, "threads": args.threads, "concurrency": args.concurrency}
     try:
-        for label, target in (("bare", "bench.bare_app:app"), ("bot", "wsgi:app")):
+        for label, target in (("bare", "bench.bare_app:app"), ("floor", "bench.floor_app:app"), ("bot", "wsgi:app")):
             proc, port = serve(target, env, args.workers, args.threads)
             try:
                 print(f"   {label}: {args.requests} requests at {args.concurrency} connections…", flush=True)
                 result[label] = load(port, mix_path, args.concurrency, warmup=args.warmup)
+                if label == "floor":
+                    # The bot replays the same MsgIds: left in place, the floor's stored
+                    # replies would answer them and the bot would do no work at all.
+                    forget_replies(services)
                 if label == "bot":
                     result.update(bot_extras(services, port, openids, args))
             finally:
@@ -328,19 +344,24 @@ def run(database: str, args: argparse.Namespace) -> dict:
         os.unlink(mix_path)
         services.close()
     result["ratio"] = round(result["bot"]["rps"] / result["bare"]["rps"], 3)
+    result["floor_ratio"] = round(result["floor"]["rps"] / result["bare"]["rps"], 3)
     return result
 
 
 def report(result: dict) -> None:
-    bare, bot = result["bare"], result["bot"]
+    bare, floor, bot = result["bare"], result["floor"], result["bot"]
     served = f"gunicorn gthread {result['workers']} workers × {result['threads']} threads"
     print(f"\n{result['database']}: {served}, {result['concurrency']} connections")
     print(f"  {'':6} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}  statuses")
-    for label, r in (("bare", bare), ("bot", bot)):
+    for label, r in (("bare", bare), ("floor", floor), ("bot", bot)):
         print(f"  {label:6} {r['rps']:>9} {r['p50_ms']:>8} {r['p99_ms']:>8} {r['max_ms']:>8}  {r['statuses']}")
     ok = result["ratio"] >= 0.6 and bot["p99_ms"] < 50
     verdict = "MET" if ok else "MISSED"
     print(f"  bot/bare throughput: {result['ratio']:.0%} (target ≥ 60%), bot p99 {bot['p99_ms']} ms (target < 50) → {verdict}")
+    print(
+        f"  floor/bare throughput: {result['floor_ratio']:.0%}: the ceiling for any handler on this stack"
+        f" (protocol + one sign-up write); bot/floor: {bot['rps'] / floor['rps']:.0%}"
+    )
     print("  bad input (status, p50 / max ms):")
     for name, r in result["bad_input"].items():
         if isinstance(r, dict):
