@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import Connection, Row, func, select, update
+from sqlalchemy import Connection, Row, bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from bot.errors import InvalidInput, NotFound
@@ -89,15 +89,25 @@ def get(session: Session, activity_id: int) -> Activity:
     return activity
 
 
+# Built once, like the board below: these run on every sign-up and cancellation.
+_LOCK = select(Activity).where(Activity.id == bindparam("id")).with_for_update().execution_options(populate_existing=True)
+_NEXT_SEQ = (
+    update(Activity)
+    .where(Activity.id == bindparam("activity_id"))
+    # Keep updated_at: a sign-up is not a change to the activity.
+    .values(signup_seq=Activity.signup_seq + 1, updated_at=Activity.updated_at)
+    .returning(Activity)
+    .execution_options(populate_existing=True, synchronize_session=False)
+)
+
+
 def lock(session: Session, activity_id: int) -> Activity:
     """The activity, locked until the transaction ends: sign-ups to it queue up here.
 
     PostgreSQL takes a row lock; SQLite transactions already hold the write lock
     (BEGIN IMMEDIATE, see bot.db).
     """
-    activity = session.execute(
-        select(Activity).where(Activity.id == activity_id).with_for_update().execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+    activity = session.execute(_LOCK, {"id": activity_id}).scalar_one_or_none()
     if activity is None:
         raise NotFound(texts.EVENT_NOT_FOUND.format(id=activity_id))
     return activity
@@ -109,46 +119,42 @@ def lock_next_seq(session: Session, activity_id: int) -> Activity:
     An UPDATE takes PostgreSQL's row lock itself; on SQLite the transaction already holds
     the write lock. A refused sign-up rolls back, so no number is spent.
     """
-    activity = session.execute(
-        update(Activity)
-        .where(Activity.id == activity_id)
-        # Keep updated_at: a sign-up is not a change to the activity.
-        .values(signup_seq=Activity.signup_seq + 1, updated_at=Activity.updated_at)
-        .returning(Activity)
-        .execution_options(populate_existing=True, synchronize_session=False)
-    ).scalar_one_or_none()
+    activity = session.execute(_NEXT_SEQ, {"activity_id": activity_id}).scalar_one_or_none()
     if activity is None:
         raise NotFound(texts.EVENT_NOT_FOUND.format(id=activity_id))
     return activity
 
 
-def _confirmed_count_of(activity_id):  # type: ignore[no-untyped-def]
-    """The number of confirmed places, as a column of the query it is put in."""
-    return (
-        select(func.count())
-        .where(Signup.activity_id == activity_id, Signup.status == "confirmed")
-        .correlate(Activity)
-        .scalar_subquery()
-    )
-
-
-def _board():  # type: ignore[no-untyped-def]
-    """What residents see of activities, places taken included, as one statement."""
-    return select(
-        Activity.id,
-        Activity.kind,
-        Activity.title,
-        Activity.content,
-        Activity.place,
-        Activity.start_at,
-        Activity.end_at,
-        Activity.deadline_at,
-        Activity.capacity,
-        Activity.hours,
-        Activity.status,
-        Community.name.label("community"),
-        _confirmed_count_of(Activity.id).label("taken"),
-    ).outerjoin(Community, Community.id == Activity.community_id)
+# What residents see of an activity, places taken included. Built once: putting a
+# statement together costs more Python than running it, on the busiest replies.
+_TAKEN = (
+    select(func.count())
+    .where(Signup.activity_id == Activity.id, Signup.status == "confirmed")
+    .correlate(Activity)
+    .scalar_subquery()
+)
+_BOARD = select(
+    Activity.id,
+    Activity.kind,
+    Activity.title,
+    Activity.content,
+    Activity.place,
+    Activity.start_at,
+    Activity.end_at,
+    Activity.deadline_at,
+    Activity.capacity,
+    Activity.hours,
+    Activity.status,
+    Community.name.label("community"),
+    _TAKEN.label("taken"),
+).outerjoin(Community, Community.id == Activity.community_id)
+_UPCOMING = (
+    _BOARD.where(Activity.status == "published", Activity.start_at > bindparam("now"))
+    .order_by(Activity.start_at, Activity.id)
+    .offset(bindparam("skip"))
+    .limit(PAGE_SIZE + 1)
+)
+_SHOWN = _BOARD.where(Activity.id == bindparam("id"))
 
 
 def places_left(row) -> int:  # type: ignore[no-untyped-def]
@@ -162,20 +168,13 @@ def upcoming(conn: Connection | Session, page: int = 0, now: datetime | None = N
     One statement, so it costs a single round trip on `Database.reads()`. Returns the
     page and whether another page follows.
     """
-    now = now or utc_now()
-    rows = conn.execute(
-        _board()
-        .where(Activity.status == "published", Activity.start_at > now)
-        .order_by(Activity.start_at, Activity.id)
-        .offset(page * PAGE_SIZE)
-        .limit(PAGE_SIZE + 1)
-    ).all()
+    rows = conn.execute(_UPCOMING, {"now": now or utc_now(), "skip": page * PAGE_SIZE}).all()
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
 def shown(conn: Connection | Session, activity_id: int) -> Row:
     """One activity as residents see it (any status), with places taken, in one statement."""
-    row = conn.execute(_board().where(Activity.id == activity_id)).one_or_none()
+    row = conn.execute(_SHOWN, {"id": activity_id}).one_or_none()
     if row is None:
         raise NotFound(texts.EVENT_NOT_FOUND.format(id=activity_id))
     return row

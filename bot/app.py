@@ -58,7 +58,9 @@ def build_router() -> Router:
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the web app. `overrides` take precedence over the environment (tests use it)."""
     settings = Settings.load(overrides)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Set apart from basicConfig, which does nothing once the root logger has a handler.
+    logging.getLogger().setLevel(settings.LOG_LEVEL.upper())
     install_log_filter()  # no phone number reaches a log
 
     app = Flask(__name__)

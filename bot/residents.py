@@ -6,7 +6,7 @@ import re
 from datetime import datetime, timedelta
 
 from redis import Redis
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,8 +30,11 @@ def mask_phone(phone: str | None) -> str:
     return f"{phone[:3]}****{phone[-4:]}"
 
 
+_BY_OPENID = select(Resident).where(Resident.openid == bindparam("openid"))  # built once: every message may ask
+
+
 def by_openid(session: Session, openid: str) -> Resident | None:
-    return session.execute(select(Resident).where(Resident.openid == openid)).scalar_one_or_none()
+    return session.execute(_BY_OPENID, {"openid": openid}).scalar_one_or_none()
 
 
 def get_or_create(session: Session, openid: str) -> Resident:

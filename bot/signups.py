@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Row, case, func, select
+from sqlalchemy import Connection, Row, bindparam, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from bot import activities, notices
@@ -39,60 +39,64 @@ class CancelResult:
     promoted: Signup | None
 
 
+# The statements of a sign-up, built once: on the busiest path, putting a statement
+# together costs more Python than running it.
+_LOCK_RESIDENT = (
+    select(Resident).where(Resident.id == bindparam("resident_id")).with_for_update().execution_options(populate_existing=True)
+)
+_OF = select(Signup).where(Signup.activity_id == bindparam("activity_id"), Signup.resident_id == bindparam("resident_id"))
+_OTHER = aliased(Activity)
+_CONFLICTING = (
+    select(_OTHER)
+    .join(Signup, Signup.activity_id == _OTHER.id)
+    .where(
+        Signup.resident_id == bindparam("resident_id"),
+        Signup.status == "confirmed",
+        _OTHER.id != bindparam("activity_id"),
+        _OTHER.status == "published",
+        _OTHER.start_at < bindparam("end_at"),
+        _OTHER.end_at > bindparam("start_at"),
+    )
+    .limit(1)
+)
+_STATUS_COUNTS = select(Signup.status, func.count()).where(Signup.activity_id == bindparam("activity_id")).group_by(Signup.status)
+_CONFIRMED_COUNT = select(func.count()).where(Signup.activity_id == bindparam("activity_id"), Signup.status == "confirmed")
+_AHEAD_OF = select(func.count()).where(
+    Signup.activity_id == bindparam("activity_id"), Signup.status == "waitlisted", Signup.seq < bindparam("seq")
+)
+
+
 def _lock_resident(session: Session, resident_id: int) -> Resident:
-    return session.execute(
-        select(Resident).where(Resident.id == resident_id).with_for_update().execution_options(populate_existing=True)
-    ).scalar_one()
+    return session.execute(_LOCK_RESIDENT, {"resident_id": resident_id}).scalar_one()
 
 
 def of(session: Session, resident_id: int, activity_id: int) -> Signup | None:
     """The person's sign-up row for the activity (whatever its status), if there ever was one."""
-    return session.execute(
-        select(Signup).where(Signup.activity_id == activity_id, Signup.resident_id == resident_id)
-    ).scalar_one_or_none()
+    return session.execute(_OF, {"activity_id": activity_id, "resident_id": resident_id}).scalar_one_or_none()
 
 
 def conflicting(session: Session, resident_id: int, activity: Activity) -> Activity | None:
     """A published activity overlapping this one in which the person holds a confirmed place."""
     return session.execute(
-        select(Activity)
-        .join(Signup, Signup.activity_id == Activity.id)
-        .where(
-            Signup.resident_id == resident_id,
-            Signup.status == "confirmed",
-            Activity.id != activity.id,
-            Activity.status == "published",
-            Activity.start_at < activity.end_at,
-            Activity.end_at > activity.start_at,
-        )
-        .limit(1)
+        _CONFLICTING,
+        {"resident_id": resident_id, "activity_id": activity.id, "start_at": activity.start_at, "end_at": activity.end_at},
     ).scalar_one_or_none()
 
 
 def confirmed_count(session: Session, activity_id: int) -> int:
-    return session.execute(
-        select(func.count()).select_from(Signup).where(Signup.activity_id == activity_id, Signup.status == "confirmed")
-    ).scalar_one()
+    return session.execute(_CONFIRMED_COUNT, {"activity_id": activity_id}).scalar_one()
 
 
 def _status_counts(session: Session, activity_id: int) -> dict[str, int]:
     """How many sign-ups of the activity are in each status, in one query."""
-    rows = session.execute(
-        select(Signup.status, func.count()).where(Signup.activity_id == activity_id).group_by(Signup.status)
-    )
-    return {status: count for status, count in rows}
+    return {status: count for status, count in session.execute(_STATUS_COUNTS, {"activity_id": activity_id})}
 
 
 def position(session: Session, signup: Signup) -> int:
     """1-based place in the waitlist; 0 when not waitlisted."""
     if signup.status != "waitlisted":
         return 0
-    ahead = session.execute(
-        select(func.count())
-        .select_from(Signup)
-        .where(Signup.activity_id == signup.activity_id, Signup.status == "waitlisted", Signup.seq < signup.seq)
-    ).scalar_one()
-    return ahead + 1
+    return session.execute(_AHEAD_OF, {"activity_id": signup.activity_id, "seq": signup.seq}).scalar_one() + 1
 
 
 def _check_open(activity: Activity, now: datetime) -> None:
@@ -200,36 +204,39 @@ def promote(session: Session, activity: Activity, now: datetime | None = None) -
     return None
 
 
+_AHEAD = aliased(Signup)
+_IN_LINE = (
+    select(func.count())
+    .select_from(_AHEAD)
+    .where(_AHEAD.activity_id == Signup.activity_id, _AHEAD.status == "waitlisted", _AHEAD.seq < Signup.seq)
+    .correlate(Signup)
+    .scalar_subquery()
+)
+# Built once: on the busiest replies, putting a statement together costs more than running it.
+_MINE = (
+    select(
+        Activity.id,
+        Activity.title,
+        Activity.start_at,
+        Signup.status,
+        case((Signup.status == "waitlisted", _IN_LINE + 1), else_=0).label("position"),
+    )
+    .join(Signup, Signup.activity_id == Activity.id)
+    .join(Resident, Resident.id == Signup.resident_id)
+    .where(
+        Resident.openid == bindparam("openid"),
+        Signup.status.in_(("confirmed", "waitlisted")),
+        Activity.status == "published",
+        Activity.end_at > bindparam("now"),
+    )
+    .order_by(Activity.start_at, Activity.id)
+)
+
+
 def mine(conn: Connection | Session, openid: str, now: datetime | None = None) -> list[Row]:
     """The person's places and places in line for activities not yet ended, soonest first.
 
     One statement (rows of id, title, start_at, status, position), so it costs a single
     round trip on `Database.reads()`.
     """
-    now = now or utc_now()
-    ahead = aliased(Signup)
-    in_line = (
-        select(func.count())
-        .select_from(ahead)
-        .where(ahead.activity_id == Signup.activity_id, ahead.status == "waitlisted", ahead.seq < Signup.seq)
-        .correlate(Signup)
-        .scalar_subquery()
-    )
-    return conn.execute(
-        select(
-            Activity.id,
-            Activity.title,
-            Activity.start_at,
-            Signup.status,
-            case((Signup.status == "waitlisted", in_line + 1), else_=0).label("position"),
-        )
-        .join(Signup, Signup.activity_id == Activity.id)
-        .join(Resident, Resident.id == Signup.resident_id)
-        .where(
-            Resident.openid == openid,
-            Signup.status.in_(("confirmed", "waitlisted")),
-            Activity.status == "published",
-            Activity.end_at > now,
-        )
-        .order_by(Activity.start_at, Activity.id)
-    ).all()
+    return conn.execute(_MINE, {"openid": openid, "now": now or utc_now()}).all()

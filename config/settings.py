@@ -16,6 +16,9 @@ from dotenv import dotenv_values
 ROOT = Path(__file__).resolve().parent.parent
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
 class SettingsError(RuntimeError):
     """A setting is missing or malformed; the message names it."""
 
@@ -58,6 +61,7 @@ class Settings:
     NOTICE_CLAIM_TIMEOUT: str = "2m"
     SWEEP_INTERVAL: str = "30s"
     BROADCAST_BATCH_SIZE: str = "500"
+    LOG_LEVEL: str = "INFO"
     extra: dict = field(default_factory=dict, compare=False, repr=False)
 
     # Settings that have no safe default in production.
@@ -107,6 +111,8 @@ class Settings:
             value = getattr(self, key_name)
             if value and len(value) != 43:
                 raise SettingsError(f"{key_name} must be the 43 characters WeChat shows, got {len(value)}")
+        if self.LOG_LEVEL.upper() not in LOG_LEVELS:
+            raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {self.LOG_LEVEL!r}")
         # Parse every derived setting once so a typo stops start-up, not a job at 3 a.m.
         derived = {
             "reminder_offsets": "REMINDER_OFFSETS",

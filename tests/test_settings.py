@@ -61,6 +61,7 @@ def test_production_starts_with_everything_set(clean_env, tmp_path):
         ("WECHAT_ENCODING_AES_KEY", "short"),
         ("APP_ENV", "staging"),
         ("CONVERSATION_TIMEOUT", "ten minutes"),
+        ("LOG_LEVEL", "LOUD"),
     ],
 )
 def test_malformed_settings_stop_start_up(clean_env, tmp_path, name, value):
@@ -68,3 +69,17 @@ def test_malformed_settings_stop_start_up(clean_env, tmp_path, name, value):
     with pytest.raises(SettingsError) as err:
         Settings.load(env_file=tmp_path / "missing.env")
     assert name in str(err.value) or value in str(err.value) or "duration" in str(err.value)
+
+
+def test_the_app_logs_at_the_level_set(clean_env, tmp_path):
+    import logging
+
+    from bot.app import create_app
+
+    root = logging.getLogger()
+    before = root.level
+    try:
+        create_app({"LOG_LEVEL": "warning", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
+        assert root.level == logging.WARNING
+    finally:
+        root.setLevel(before)
