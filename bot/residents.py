@@ -6,7 +6,7 @@ import re
 from datetime import datetime, timedelta
 
 from redis import Redis
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, bindparam, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -67,20 +67,37 @@ def forget_contact(redis: Redis, openid: str) -> None:
     redis.delete(key("contact", openid))
 
 
+def _contact_statements(column):  # type: ignore[no-untyped-def]
+    # A message opens a 48-hour window, so a minute-old contact is left alone; an event
+    # opens a one-minute window, so it is always written.
+    stale = column.is_(None) | (column < bindparam("stale_before")) if column is Resident.last_message_at else true()
+    # Not a change of the profile: updated_at stays.
+    touch = (
+        update(Resident)
+        .where(Resident.openid == bindparam("who"), stale)
+        .values({column: bindparam("at"), Resident.updated_at: Resident.updated_at})
+    )
+    return touch, column.key
+
+
+_CONTACT = {False: _contact_statements(Resident.last_message_at), True: _contact_statements(Resident.last_event_at)}
+
+
 def note_contact(conn: Connection | Session, openid: str, *, event: bool, now: datetime | None = None) -> None:
     """Record contact, which opens WeChat's customer-service window (48 h text, 1 min event).
 
-    One statement that also creates the row on first contact, so it needs no
-    transaction of its own: run it on `Database.reads()` and a refusal's rollback in
-    the handler cannot undo it.
+    Needs no transaction of its own: run it on `Database.reads()`, and a refusal's
+    rollback in the handler cannot undo it. A contact already fresh writes nothing (no
+    commit to wait for); the row is created on first contact.
     """
     now = now or utc_now()
-    column = Resident.last_event_at if event else Resident.last_message_at
-    stale = column.is_(None) | (column < now - TOUCH_EVERY)
+    touch, field = _CONTACT[event]
+    if conn.execute(touch, {"who": openid, "at": now, "stale_before": now - TOUCH_EVERY}).rowcount:
+        return
     conn.execute(
         insert_for(conn)(Resident)
-        .values(openid=openid, role="resident", subscribed=True, **{column.key: now})
-        .on_conflict_do_update(index_elements=[Resident.openid], set_={column.key: now}, where=None if event else stale)
+        .values(openid=openid, role="resident", subscribed=True, **{field: now})
+        .on_conflict_do_nothing(index_elements=[Resident.openid])
     )
 
 
