@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, Row, bindparam, case, func, select
+from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import Session, aliased
 
-from bot import activities, notices
+from bot import activities, notices, residents
 from bot.errors import AlreadySignedUp, NotRegistered, ScheduleConflict, SignupClosed, UserError
 from bot.models import Activity, Resident, Signup, utc_now
 from bot.timefmt import fmt
@@ -44,6 +45,17 @@ class CancelResult:
 _LOCK_RESIDENT = (
     select(Resident).where(Resident.id == bindparam("resident_id")).with_for_update().execution_options(populate_existing=True)
 )
+# A sign-up's first statement: the person locked, with their row for the activity if any.
+_WITH_SIGNUP = (
+    select(Resident, Signup)
+    .outerjoin(Signup, (Signup.resident_id == Resident.id) & (Signup.activity_id == bindparam("activity_id")))
+    .with_for_update(of=Resident)
+    .execution_options(populate_existing=True)
+)
+_LOCK_WITH_SIGNUP = {
+    int: _WITH_SIGNUP.where(Resident.id == bindparam("who")),
+    str: _WITH_SIGNUP.where(Resident.openid == bindparam("who")),
+}
 _OF = select(Signup).where(Signup.activity_id == bindparam("activity_id"), Signup.resident_id == bindparam("resident_id"))
 _OTHER = aliased(Activity)
 _CONFLICTING = (
@@ -106,19 +118,31 @@ def _check_open(activity: Activity, now: datetime) -> None:
         raise SignupClosed(texts.SIGNUP_CLOSED.format(id=activity.id))
 
 
-def sign_up(session: Session, resident_id: int, activity_id: int, now: datetime | None = None) -> SignupResult:
+def _lock_with_signup(session: Session, who: int | str, activity_id: int) -> tuple[Resident, Signup | None]:
+    """Lock the person (by id, or by openid) and fetch their sign-up for the activity, in one statement."""
+    row = session.execute(_LOCK_WITH_SIGNUP[type(who)], {"who": who, "activity_id": activity_id}).one_or_none()
+    if row is None and isinstance(who, str):  # a first contact nobody recorded yet
+        who = residents.get_or_create(session, who).id
+        row = session.execute(_LOCK_WITH_SIGNUP[int], {"who": who, "activity_id": activity_id}).one_or_none()
+    if row is None:
+        raise NoResultFound(f"no resident {who!r}")
+    return row.Resident, row.Signup
+
+
+def sign_up(session: Session, who: int | str, activity_id: int, now: datetime | None = None) -> SignupResult:
     """Take a place, or a place in line when full. Raises a UserError with the reason when refused.
 
-    Work that only concerns this person is done before the activity is locked (their
-    own row lock keeps it steady), so the lock every sign-up to the activity queues on
-    is held for as few statements as possible.
+    `who` is the resident's id, or the sender's openid (the chat path then needs no
+    lookup of its own). Work that only concerns this person is done before the activity
+    is locked (their own row lock keeps it steady), so the lock every sign-up to the
+    activity queues on is held for as few statements as possible.
     """
     now = now or utc_now()
-    resident = _lock_resident(session, resident_id)
+    resident, signup = _lock_with_signup(session, who, activity_id)
+    resident_id = resident.id
     if not resident.registered:
         activities.get(session, activity_id)  # an unknown id is refused before any dialog starts
         raise NotRegistered(texts.REG_NEEDED_FOR_SIGNUP.format(activity_id=activity_id))
-    signup = of(session, resident_id, activity_id)
     if signup is not None and signup.status in ("confirmed", "waitlisted"):
         activity = activities.get(session, activity_id)
         if signup.status == "confirmed":

@@ -16,7 +16,7 @@ router = Router("signup")
 
 def sign_up(ctx: Context, activity_id: int) -> Reply:
     """Sign the sender up for one activity; the reply says 报名成功 or 候补第K位."""
-    result = signups.sign_up(ctx.session, ctx.resident.id, activity_id)
+    result = signups.sign_up(ctx.session, ctx.openid, activity_id)
     a = result.activity
     if result.confirmed:
         return Reply(texts.SIGNUP_OK.format(id=a.id, title=a.title, when=fmt(a.start_at), place=a.place))
