@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
 from bot.models import Activity, utc_now
@@ -71,3 +72,27 @@ def test_words_that_merely_start_like_a_command_are_not_it(wx, make_activity):
 
 def _fullwidth(number: int) -> str:
     return "".join(chr(ord(d) - ord("0") + ord("０")) for d in str(number))
+
+
+def test_browsing_does_not_wait_for_a_writer(wx, services, make_activity):
+    """Replies that only read take no transaction: on SQLite they do not queue for the write lock."""
+    activity_id = make_activity("写锁期间的活动")
+    if services.db.dialect != "sqlite":
+        # PostgreSQL readers never wait for writers; the lock below is SQLite's.
+        assert f"【{activity_id}】" in wx.say("活动")
+        return
+    wx.say("帮助", user="reader")  # contact noted for the minute: what follows only reads
+    writer = services.db.engine.connect()
+    # Its first statement begins the transaction with BEGIN IMMEDIATE (bot.db): the
+    # database's one write lock, held until the rollback below.
+    writer.exec_driver_sql("SELECT 1")
+    try:
+        started = time.monotonic()
+        listing = wx.say("活动", user="reader")
+        detail = wx.say(f"活动 {activity_id}", user="reader")
+        mine = wx.say("我的报名", user="reader")
+        assert time.monotonic() - started < 5  # a queued read would wait out the 30 s busy timeout
+    finally:
+        writer.rollback()
+        writer.close()
+    assert f"【{activity_id}】" in listing and "写锁期间的活动" in listing and "写锁期间的活动" in detail and "没有报名" in mine

@@ -361,6 +361,16 @@ def test_the_contact_is_written_once_a_minute(wx, db, services):
     assert utc_now() - _contact(db, "chatty")[0] < timedelta(minutes=1)
 
 
+def test_a_sign_up_from_someone_whose_first_contact_was_not_written(wx, db, services, make_activity):
+    activity_id = make_activity()
+    # The minute's contact is noted in Redis, but the row was never written (say the write failed).
+    services.redis.set(key("contact", "unwritten"), 1, ex=60)
+    reply = wx.say(f"报名 {activity_id}", user="unwritten")
+    assert texts.REG_NEEDED_FOR_SIGNUP.format(activity_id=activity_id).splitlines()[0] in reply
+    db.expire_all()
+    assert db.query(Resident).filter_by(openid="unwritten").one().registered is False
+
+
 def test_an_unfollow_is_not_a_contact(wx, db):
     wx.post_xml(wx.peer.event_xml("quiet-user", "subscribe", create_time=1700000000))
     _, followed_at = _contact(db, "quiet-user")
