@@ -2,10 +2,10 @@
 
 SPEC §8 asks the bot for ≥ 60% of a bare endpoint's throughput. This app does only what
 the protocol and the data demand of every implementation: check WeChat's signature,
-parse with defusedxml and wechatpy (bot.webhook's own `_signed`, `_read_body`,
-`_parse`), de-duplicate in Redis (bot.dedupe: SET NX claim, SET reply), render a
-wechatpy TextReply, and, for a sign-up (`报名 N`), make it durable before replying with
-one transaction: take the activity's next number and insert a row. Every other text
+parse with defusedxml and wechatpy (bot.webhook's own `read_message`), de-duplicate in
+Redis (bot.dedupe: SET NX claim, SET reply), render the reply (`render_text`, `respond`),
+and, for a sign-up (`报名 N`), make it durable before replying with one transaction:
+take the activity's next number and insert a row. Every other text
 gets a fixed reply and no database work at all, so this is a generous lower bound on
 cost. Served like the bare app and the bot, its ratio to bare is the ceiling for any
 handler on this stack, and the bot's ratio can be read against it.
@@ -18,15 +18,14 @@ each run, so the table starts empty every time without a truncate here.
 
 from __future__ import annotations
 
-from flask import Flask, Response, abort, request
+from flask import Flask, Response
 from redis import Redis
 from sqlalchemy import Column, Integer, MetaData, Table, Text, text
 from wechatpy.messages import BaseMessage
-from wechatpy.replies import TextReply
 
 from bot.db import make_engine
 from bot.dedupe import Dedupe, message_key
-from bot.webhook import MAX_BODY, BadRequest, BadSignature, _parse, _read_body, _signed, sanitise
+from bot.webhook import MAX_BODY, read_message, render_text, respond
 from config import Settings
 
 settings = Settings.load()
@@ -86,31 +85,10 @@ def _answer(message: BaseMessage) -> str:
     return "收到"
 
 
-def _handle(message: BaseMessage) -> bytes:
-    """Render like bot.webhook._handle: the same bytes go to every retry."""
-    rendered = TextReply(
-        source=sanitise(message.target or ""), target=sanitise(message.source), content=sanitise(_answer(message))
-    ).render()
-    return rendered.encode("utf-8")
-
-
 @app.post("/wechat")
 def wechat() -> Response:
-    if not _signed(settings.WECHAT_TOKEN):
-        abort(403)
-    body = _read_body()
-    try:
-        message, crypto = _parse(body, settings)
-    except BadSignature:
-        abort(403)
-    except BadRequest:
-        abort(400)
-    reply_xml = Dedupe(redis).once(message_key(message), lambda: _handle(message))
-    if reply_xml is None:
-        return Response("success", mimetype="text/plain")
-    if crypto is not None:
-        return Response(crypto.encrypt_message(reply_xml.decode("utf-8"), request.args.get("nonce", "")), mimetype="application/xml")
-    return Response(reply_xml, mimetype="application/xml")
+    message, crypto = read_message(settings)
+    return respond(Dedupe(redis).once(message_key(message), lambda: render_text(message, _answer(message))), crypto)
 
 
 @app.get("/healthz")

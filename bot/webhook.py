@@ -162,16 +162,18 @@ def verify() -> Response:
     return Response(request.args.get("echostr", ""), mimetype="text/plain")
 
 
-@bp.post("/wechat")
-def receive() -> Response:
-    services: Services = current_app.extensions["bot"]
-    settings = services.settings
+def read_message(settings: Settings) -> tuple[BaseMessage, WeChatCrypto | None]:
+    """This request's message and the crypto to answer with (None: plain mode).
+
+    Anything WeChat would not send ends the request here with its status (403, 400 or
+    413), before anything is written.
+    """
     if not _signed(settings.WECHAT_TOKEN):
         metrics.REJECTED.labels("signature").inc()
         abort(403)
     body = _read_body()
     try:
-        message, crypto = _parse(body, settings)
+        return _parse(body, settings)
     except BadSignature:
         metrics.REJECTED.labels("msg_signature").inc()
         abort(403)
@@ -180,14 +182,30 @@ def receive() -> Response:
         log.info("rejected webhook body: %s", exc)
         abort(400)
 
-    metrics.MESSAGES.labels(message.type).inc()
-    reply_xml = Dedupe(services.redis).once(message_key(message), lambda: _handle(services, message))
+
+def render_text(message: BaseMessage, text: str) -> bytes:
+    """A text reply to `message`, as WeChat wants it back (the addresses are echoed: sanitised too)."""
+    return (
+        TextReply(source=sanitise(message.target or ""), target=sanitise(message.source), content=sanitise(text)).render().encode("utf-8")
+    )
+
+
+def respond(reply_xml: bytes | None, crypto: WeChatCrypto | None) -> Response:
+    """The HTTP answer: `success` when there is nothing to say, else the reply (encrypted when the message was)."""
     if reply_xml is None or reply_xml == b"success":
         return Response("success", mimetype="text/plain")
     if crypto is not None:
         nonce = request.args.get("nonce", "")
         return Response(crypto.encrypt_message(reply_xml.decode("utf-8"), nonce), mimetype="application/xml")
     return Response(reply_xml, mimetype="application/xml")
+
+
+@bp.post("/wechat")
+def receive() -> Response:
+    services: Services = current_app.extensions["bot"]
+    message, crypto = read_message(services.settings)
+    metrics.MESSAGES.labels(message.type).inc()
+    return respond(Dedupe(services.redis).once(message_key(message), lambda: _handle(services, message)), crypto)
 
 
 def _handle(services: Services, message: BaseMessage) -> bytes:
@@ -198,13 +216,7 @@ def _handle(services: Services, message: BaseMessage) -> bytes:
         reply: Reply = services.router.dispatch(ctx)
     finally:
         ctx.close()
-    if not reply:
-        return b"success"
-    # The addresses are echoed too: sanitise them like the text.
-    rendered = TextReply(
-        source=sanitise(message.target or ""), target=sanitise(message.source), content=sanitise(reply.text or "")
-    ).render()
-    return rendered.encode("utf-8")
+    return render_text(message, reply.text or "") if reply else b"success"
 
 
 def _touch(ctx: Context) -> None:
