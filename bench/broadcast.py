@@ -40,12 +40,12 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import urlencode
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
-from bench.common import peak_rss_mb, serve, start_workers, stop
+from bench.common import APP_ID, TOKEN, app_env, fake_call, insert_residents, peak_rss_mb, resident_row, serve, start_workers, stop
 from bot import residents
 from bot.db import normalise_url
-from bot.models import Broadcast, Notice, Resident, utc_now
+from bot.models import Broadcast, Notice, utc_now
 from bot.schema import reset_database
 from bot.services import Services
 from bot.simulator import WeChatPeer
@@ -57,8 +57,6 @@ BIN = ROOT / ".venv" / "bin"
 PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/volunteer_bench_broadcast")
 SQLITE_URL = os.environ.get("BENCH_SQLITE_URL", f"sqlite:///{Path(tempfile.gettempdir()) / 'volunteer-bench-broadcast.db'}")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
-TOKEN = "benchtoken"
-APP_ID = "wx2c2769f8efd9abc2"
 BIG, SMALL = "大社区", "小社区"
 ORGANIZER = "bench-organizer"
 
@@ -72,51 +70,23 @@ def seed(services: Services, count: int) -> None:
         small = residents.add_community(session, SMALL)
         residents.grant_role(session, ORGANIZER, "organizer").name = "王组织"
         rows = [
-            {
-                "openid": f"{'big' if i < count else 'small'}-{i}",
-                "volunteer_no": f"ZY{i + 1:07d}",
-                "name": f"居民{i}",
-                "phone": str(13800000000 + i),
-                "community_id": big.id if i < count else small.id,
-                "is_party_member": False,
-                "role": "resident",
-                "subscribed": True,
-                "registered_at": now,
-                "created_at": now,
-                "updated_at": now,
-            }
-            for i in range(count + 10)
+            resident_row(i, f"{'big' if i < count else 'small'}-{i}", big.id if i < count else small.id, now) for i in range(count + 10)
         ]
-        for start in range(0, len(rows), 2000):
-            session.execute(insert(Resident), rows[start : start + 2000])
+        insert_residents(session, rows)
 
 
 def server_env(database_url: str, fake_url: str) -> dict:
-    return {
-        **os.environ,
-        "APP_ENV": "development",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": REDIS_URL,
-        "WECHAT_TOKEN": TOKEN,
-        "WECHAT_APP_ID": APP_ID,
-        "WECHAT_APP_SECRET": "bench-secret",
-        "WECHAT_ENCODING_AES_KEY": "",
-        "WECHAT_API_BASE_URL": fake_url,
-        "WECHAT_TEMPLATE_NOTICE": "tpl-notice",
-        "SEND_RATE_PER_SECOND": "0",
-        "NOTICE_CLAIM_TIMEOUT": "30s",
-        "SWEEP_INTERVAL": "5s",
-    }
-
-
-def fake_call(url: str, path: str, payload: dict | None = None) -> dict:
-    host, port = url.split("//", 1)[1].split("/", 1)[0].split(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=30)
-    body = json.dumps(payload or {})
-    conn.request("POST" if payload is not None else "GET", path, body=body if payload is not None else None)
-    result = json.loads(conn.getresponse().read())
-    conn.close()
-    return result
+    return app_env(
+        database_url,
+        REDIS_URL,
+        WECHAT_APP_SECRET="bench-secret",
+        WECHAT_ENCODING_AES_KEY="",
+        WECHAT_API_BASE_URL=fake_url,
+        WECHAT_TEMPLATE_NOTICE="tpl-notice",
+        SEND_RATE_PER_SECOND="0",
+        NOTICE_CLAIM_TIMEOUT="30s",
+        SWEEP_INTERVAL="5s",
+    )
 
 
 # ── the organizer, through the real webhook ─────────────────────────────────

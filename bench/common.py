@@ -1,19 +1,76 @@
-"""What the benchmarks share: serving the app with gunicorn, starting workers, stopping
-process groups, and reading a process's peak memory."""
+"""What the benchmarks share: the app's environment, registered residents in bulk, calls
+to the fake WeChat API, serving the app with gunicorn, starting workers, stopping process
+groups, and reading a process's peak memory."""
 
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import signal
 import subprocess
 import time
+from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
 from bot.embedded_redis import free_port
+from bot.models import Resident
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
+# WeChat's own sample app id; the token the benchmarks sign with.
+APP_ID = "wx2c2769f8efd9abc2"
+TOKEN = "benchtoken"
+
+
+def app_env(database_url: str, redis_url: str, **settings: str) -> dict:
+    """The environment a benchmarked app or worker runs with: development mode, its own
+    database and Redis db, the bench's WeChat identity, and `settings` on top."""
+    return {
+        **os.environ,
+        "APP_ENV": "development",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "WECHAT_TOKEN": TOKEN,
+        "WECHAT_APP_ID": APP_ID,
+        **settings,
+    }
+
+
+def resident_row(n: int, openid: str, community_id: int, now: datetime) -> dict:
+    """A registered, following resident, numbered `n`, for `insert_residents`."""
+    return {
+        "openid": openid,
+        "volunteer_no": f"ZY{n + 1:07d}",
+        "name": f"居民{n}",
+        "phone": str(13800000000 + n),
+        "community_id": community_id,
+        "is_party_member": False,
+        "role": "resident",
+        "subscribed": True,
+        "registered_at": now,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def insert_residents(session: Session, rows: list[dict]) -> None:
+    """Insert resident rows (see `resident_row`) a few thousand at a time."""
+    for start in range(0, len(rows), 2000):
+        session.execute(insert(Resident), rows[start : start + 2000])
+
+
+def fake_call(url: str, path: str, payload: dict | None = None) -> dict:
+    """GET (no payload) or POST a JSON payload to the fake WeChat API at `url`; its JSON answer."""
+    host, port = url.split("//", 1)[1].split("/", 1)[0].split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=60)
+    conn.request("POST" if payload is not None else "GET", path, body=json.dumps(payload) if payload is not None else None)
+    result = json.loads(conn.getresponse().read())
+    conn.close()
+    return result
 
 
 def serve(target: str, env: dict, workers: int = 2, threads: int = 4) -> tuple[subprocess.Popen, int]:

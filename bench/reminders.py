@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import bisect
-import http.client
 import json
 import os
 import signal
@@ -46,7 +45,7 @@ from redis import Redis
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import make_url
 
-from bench.common import peak_rss_mb, start_workers, stop
+from bench.common import APP_ID, app_env, fake_call, insert_residents, peak_rss_mb, resident_row, start_workers, stop
 from bot import activities, residents
 from bot.db import Database
 from bot.models import Notice, Resident, Signup, utc_now
@@ -58,7 +57,6 @@ BIN = ROOT / ".venv" / "bin"
 PG_URL = os.environ.get("BENCH_REMINDERS_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/volunteer_b_bench")
 SQLITE_URL = os.environ.get("BENCH_REMINDERS_SQLITE_URL", f"sqlite:///{Path(tempfile.gettempdir()) / 'volunteer-bench-reminders.db'}")
 REDIS_URL = os.environ.get("BENCH_REMINDERS_REDIS_URL", "redis://127.0.0.1:6379/13")
-APP_ID = "wx2c2769f8efd9abc2"
 PER_ACTIVITY = 100
 
 
@@ -69,25 +67,7 @@ def seed(db: Database, count: int) -> None:
     start = now + timedelta(minutes=90)
     with db.transaction() as session:
         community = residents.add_community(session, "南乾元社区")
-        session.execute(
-            insert(Resident),
-            [
-                {
-                    "openid": f"bench-{i}",
-                    "volunteer_no": f"ZY{i + 1:07d}",
-                    "name": f"居民{i}",
-                    "phone": str(13800000000 + i),
-                    "community_id": community.id,
-                    "is_party_member": False,
-                    "role": "resident",
-                    "subscribed": True,
-                    "registered_at": now,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for i in range(count)
-            ],
-        )
+        insert_residents(session, [resident_row(i, f"bench-{i}", community.id, now) for i in range(count)])
         resident_ids = list(session.execute(select(Resident.id).order_by(Resident.id)).scalars())
         signups = []
         for n, first in enumerate(range(0, count, PER_ACTIVITY)):
@@ -123,34 +103,22 @@ def seed(db: Database, count: int) -> None:
 
 
 def worker_env(database_url: str, fake_url: str, rate: int) -> dict:
-    return {
-        **os.environ,
-        "APP_ENV": "development",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": REDIS_URL,
-        "WECHAT_APP_ID": APP_ID,
-        "WECHAT_APP_SECRET": "bench-secret",
-        "WECHAT_ENCODING_AES_KEY": "",
-        "WECHAT_API_BASE_URL": fake_url,
-        "WECHAT_TEMPLATE_REMINDER": "tpl-reminder",
-        "WECHAT_TEMPLATE_NOTICE": "tpl-notice",
-        "REMINDER_OFFSETS": "2h",
-        "SEND_RATE_PER_SECOND": str(rate),
-        "NOTICE_CLAIM_TIMEOUT": "2m",
-        "SWEEP_INTERVAL": "30s",
-    }
+    return app_env(
+        database_url,
+        REDIS_URL,
+        WECHAT_APP_SECRET="bench-secret",
+        WECHAT_ENCODING_AES_KEY="",
+        WECHAT_API_BASE_URL=fake_url,
+        WECHAT_TEMPLATE_REMINDER="tpl-reminder",
+        WECHAT_TEMPLATE_NOTICE="tpl-notice",
+        REMINDER_OFFSETS="2h",
+        SEND_RATE_PER_SECOND=str(rate),
+        NOTICE_CLAIM_TIMEOUT="2m",
+        SWEEP_INTERVAL="30s",
+    )
 
 
 # ── the fake WeChat API ────────────────────────────────────────────────────
-def fake_call(url: str, path: str, payload: dict | None = None) -> dict:
-    host, port = url.split("//", 1)[1].split("/", 1)[0].split(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=60)
-    conn.request("POST" if payload is not None else "GET", path, body=json.dumps(payload) if payload is not None else None)
-    result = json.loads(conn.getresponse().read())
-    conn.close()
-    return result
-
-
 CEILING_CLIENT = """
 import http.client, json, sys, time
 host, port, token, seconds = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])

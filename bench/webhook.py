@@ -42,15 +42,15 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
-from bench.common import serve, stop
+from bench.common import APP_ID, TOKEN, app_env, insert_residents, resident_row, serve, stop
 from bot import activities, residents
 from bot.cli import DEMO_COMMUNITIES
 from bot.db import normalise_url
 from bot.keys import key as redis_key
-from bot.models import Base, Resident, Signup, utc_now
+from bot.models import Base, Signup, utc_now
 from bot.schema import reset_database
 from bot.services import Services
 from bot.simulator import WeChatPeer
@@ -61,8 +61,6 @@ ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/volunteer_bench_webhook")
 SQLITE_URL = os.environ.get("BENCH_SQLITE_URL", f"sqlite:///{Path(tempfile.gettempdir()) / 'volunteer-bench-webhook.db'}")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
-TOKEN = "benchtoken"
-APP_ID = "wx2c2769f8efd9abc2"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 OTHER_KEY = "YSBrZXkgbm9ib2R5IGNvbmZpZ3VyZWQ6IDMyIGJ5dGU"
 
@@ -71,21 +69,17 @@ OTHER_KEY = "YSBrZXkgbm9ib2R5IGNvbmZpZ3VyZWQ6IDMyIGJ5dGU"
 
 
 def server_env(database_url: str) -> dict:
-    return {
-        **os.environ,
-        "APP_ENV": "development",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": REDIS_URL,
-        "WECHAT_TOKEN": TOKEN,
-        "WECHAT_APP_ID": APP_ID,
-        "WECHAT_APP_SECRET": "",
+    return app_env(
+        database_url,
+        REDIS_URL,
+        WECHAT_APP_SECRET="",
         # A key is set so the safe-mode refusals can be timed; the load itself is plain mode.
-        "WECHAT_ENCODING_AES_KEY": AES_KEY,
-        "WECHAT_ENCODING_AES_KEY_PREVIOUS": "",
-        "SECRET_KEY": "bench-secret",
+        WECHAT_ENCODING_AES_KEY=AES_KEY,
+        WECHAT_ENCODING_AES_KEY_PREVIOUS="",
+        SECRET_KEY="bench-secret",
         # The bad-input stage would print a line per refused body.
-        "LOG_LEVEL": "WARNING",
-    }
+        LOG_LEVEL="WARNING",
+    )
 
 
 def seed(services: Services, count: int, n_activities: int) -> tuple[list[str], list[int]]:
@@ -95,25 +89,12 @@ def seed(services: Services, count: int, n_activities: int) -> tuple[list[str], 
     now = utc_now()
     openids = [f"bench-{i:05d}" for i in range(count)]
     rows = [
-        {
-            "openid": openid,
-            "volunteer_no": f"BW{i:07d}",
-            "name": f"居民{i}",
-            "phone": f"139{i:08d}",
-            "community_id": community_ids[i % len(community_ids)],
-            "is_party_member": i % 7 == 0,
-            "role": "resident",
-            "subscribed": True,
-            "registered_at": now,
-            "last_message_at": now,
-            "created_at": now,
-            "updated_at": now,
-        }
+        # Party members among them; everyone wrote a moment ago (the customer-service window).
+        {**resident_row(i, openid, community_ids[i % len(community_ids)], now), "is_party_member": i % 7 == 0, "last_message_at": now}
         for i, openid in enumerate(openids)
     ]
-    with services.db.engine.begin() as conn:
-        for start in range(0, len(rows), 1000):
-            conn.execute(insert(Resident), rows[start : start + 1000])
+    with services.db.transaction() as session:
+        insert_residents(session, rows)
     activity_ids = []
     day = now.replace(hour=1, minute=0, second=0, microsecond=0)  # 09:00 in Shanghai
     with services.db.transaction() as session:
