@@ -165,7 +165,7 @@ def places_left(row) -> int:  # type: ignore[no-untyped-def]
 def upcoming(conn: Connection | Session, page: int = 0, now: datetime | None = None) -> tuple[list[Row], bool]:
     """One page of published activities not yet started, soonest first, with places taken.
 
-    One statement, so it costs a single round trip on `Database.reads()`. Returns the
+    One statement, so it costs a single round trip on `Database.autocommit()`. Returns the
     page and whether another page follows.
     """
     rows = conn.execute(_UPCOMING, {"now": now or utc_now(), "skip": page * PAGE_SIZE}).all()

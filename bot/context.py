@@ -29,7 +29,7 @@ class Context:
         self.intent: Intent | None = None
         self.scene: str = ""
         self._session: Session | None = None
-        self._reads: Connection | None = None
+        self._conn: Connection | None = None
 
     # ── text ───────────────────────────────────────────────────────────────
     @cached_property
@@ -69,11 +69,12 @@ class Context:
         return self._session
 
     @property
-    def reads(self) -> Connection:
-        """For replies that only read: each statement on its own, one round trip (`Database.reads`)."""
-        if self._reads is None:
-            self._reads = self.services.db.reads()
-        return self._reads
+    def conn(self) -> Connection:
+        """A connection where each statement commits on its own (`Database.autocommit`):
+        one round trip for a lookup, and nothing a handler's rollback could undo."""
+        if self._conn is None:
+            self._conn = self.services.db.autocommit()
+        return self._conn
 
     @cached_property
     def resident(self) -> Resident:
@@ -91,9 +92,9 @@ class Context:
             self._session.rollback()
 
     def close(self) -> None:
-        if self._reads is not None:
-            self._reads.close()
-            self._reads = None
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
         if self._session is not None:
             self._session.close()
             self._session = None

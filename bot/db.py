@@ -51,7 +51,7 @@ def make_engine(url: str, *, autocommit: bool = False) -> Engine:
 
             @event.listens_for(engine, "begin")
             def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
-                # Reads (`Database.reads`) run each statement on its own: no write lock.
+                # `Database.autocommit` runs each statement on its own: no write lock held.
                 if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
                     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
@@ -76,7 +76,7 @@ class Database:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url, autocommit=autocommit)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._reads = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @property
     def dialect(self) -> str:
@@ -85,13 +85,14 @@ class Database:
     def session(self) -> Session:
         return self.sessions()
 
-    def reads(self) -> Connection:
-        """A connection whose statements each run on their own, for replies that only read.
+    def autocommit(self) -> Connection:
+        """A connection whose statements each commit on their own.
 
-        No BEGIN and COMMIT round trips around them, and on SQLite no write lock: a
-        lookup costs one round trip. Each statement sees what is committed when it runs.
+        For lookups and single-statement writes: no BEGIN and COMMIT round trips around
+        them, and on SQLite no write lock held between statements. Each statement sees
+        what is committed when it runs; use `session()` when statements must agree.
         """
-        return self._reads.connect()
+        return self._autocommit.connect()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -67,38 +67,36 @@ def forget_contact(redis: Redis, openid: str) -> None:
     redis.delete(key("contact", openid))
 
 
-def _contact_statements(column):  # type: ignore[no-untyped-def]
-    # A message opens a 48-hour window, so a minute-old contact is left alone; an event
-    # opens a one-minute window, so it is always written.
-    stale = column.is_(None) | (column < bindparam("stale_before")) if column is Resident.last_message_at else true()
+def _touch(column, when):  # type: ignore[no-untyped-def]
     # Not a change of the profile: updated_at stays.
-    touch = (
+    return (
         update(Resident)
-        .where(Resident.openid == bindparam("who"), stale)
+        .where(Resident.openid == bindparam("who"), when)
         .values({column: bindparam("at"), Resident.updated_at: Resident.updated_at})
     )
-    return touch, column.key
 
 
-_CONTACT = {False: _contact_statements(Resident.last_message_at), True: _contact_statements(Resident.last_event_at)}
+# A message opens a 48-hour window, so a contact under a minute old is left alone; an
+# event opens a one-minute window, so it is always written.
+_TOUCH = {
+    False: _touch(Resident.last_message_at, Resident.last_message_at.is_(None) | (Resident.last_message_at < bindparam("stale_before"))),
+    True: _touch(Resident.last_event_at, true()),
+}
 
 
 def note_contact(conn: Connection | Session, openid: str, *, event: bool, now: datetime | None = None) -> None:
     """Record contact, which opens WeChat's customer-service window (48 h text, 1 min event).
 
-    Needs no transaction of its own: run it on `Database.reads()`, and a refusal's
+    Needs no transaction of its own: run it on `Database.autocommit()`, and a refusal's
     rollback in the handler cannot undo it. A contact already fresh writes nothing (no
     commit to wait for); the row is created on first contact.
     """
     now = now or utc_now()
-    touch, field = _CONTACT[event]
-    if conn.execute(touch, {"who": openid, "at": now, "stale_before": now - TOUCH_EVERY}).rowcount:
+    if conn.execute(_TOUCH[event], {"who": openid, "at": now, "stale_before": now - TOUCH_EVERY}).rowcount:
         return
-    conn.execute(
-        insert_for(conn)(Resident)
-        .values(openid=openid, role="resident", subscribed=True, **{field: now})
-        .on_conflict_do_nothing(index_elements=[Resident.openid])
-    )
+    # The model's defaults make the rest of a first-contact row (an unregistered resident).
+    contact = {"last_event_at" if event else "last_message_at": now}
+    conn.execute(insert_for(conn)(Resident).values(openid=openid, **contact).on_conflict_do_nothing(index_elements=[Resident.openid]))
 
 
 def set_subscribed(session: Session, resident: Resident, subscribed: bool) -> None:

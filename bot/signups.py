@@ -261,6 +261,6 @@ def mine(conn: Connection | Session, openid: str, now: datetime | None = None) -
     """The person's places and places in line for activities not yet ended, soonest first.
 
     One statement (rows of id, title, start_at, status, position), so it costs a single
-    round trip on `Database.reads()`.
+    round trip on `Database.autocommit()`.
     """
     return conn.execute(_MINE, {"openid": openid, "now": now or utc_now()}).all()

@@ -227,6 +227,6 @@ def _touch(ctx: Context) -> None:
     event = message.type == "event"
     try:
         if event or residents.contact_due(ctx.redis, ctx.openid):
-            residents.note_contact(ctx.reads, ctx.openid, event=event)
+            residents.note_contact(ctx.conn, ctx.openid, event=event)
     except Exception:
         log.exception("could not record contact")

@@ -20,7 +20,7 @@ def _page_key(ctx: Context) -> str:
 
 
 def _render_page(ctx: Context, page: int) -> Reply:
-    rows, more = activities.upcoming(ctx.reads, page)
+    rows, more = activities.upcoming(ctx.conn, page)
     if not rows:
         return Reply(texts.EVENTS_EMPTY if page == 0 else texts.EVENTS_NO_MORE)
     ctx.redis.set(_page_key(ctx), page, ex=PAGE_SECONDS)
@@ -58,7 +58,7 @@ def _places(activity) -> str:  # type: ignore[no-untyped-def]
 
 
 def event_detail(ctx: Context, activity_id: int) -> Reply:
-    activity = activities.shown(ctx.reads, activity_id)
+    activity = activities.shown(ctx.conn, activity_id)
     if activity.status == "cancelled":
         status = texts.EVENT_STATUS_CANCELLED
     elif activity.status == "closed":

@@ -47,7 +47,7 @@ def signup_cancel(ctx: Context) -> Reply:
 @router.click("MY_SIGNUPS")
 def my_signups(ctx: Context) -> Reply:
     """The sender's upcoming places and waitlist positions."""
-    rows = signups.mine(ctx.reads, ctx.openid)
+    rows = signups.mine(ctx.conn, ctx.openid)
     if not rows:
         return Reply(texts.MY_SIGNUPS_EMPTY)
     lines = [texts.MY_SIGNUPS_HEADER]
