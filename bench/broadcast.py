@@ -42,7 +42,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import func, select
 
-from bench.common import APP_ID, TOKEN, app_env, fake_call, insert_residents, peak_rss_mb, resident_row, serve, start_workers, stop
+from bench.common import APP_ID, TOKEN, fake_api_env, fake_call, insert_residents, peak_rss_mb, resident_row, serve, start_workers, stop
 from bot import residents
 from bot.db import normalise_url
 from bot.models import Broadcast, Notice, utc_now
@@ -76,13 +76,10 @@ def seed(services: Services, count: int) -> None:
 
 
 def server_env(database_url: str, fake_url: str) -> dict:
-    return app_env(
+    return fake_api_env(
         database_url,
         REDIS_URL,
-        WECHAT_APP_SECRET="bench-secret",
-        WECHAT_ENCODING_AES_KEY="",
-        WECHAT_API_BASE_URL=fake_url,
-        WECHAT_TEMPLATE_NOTICE="tpl-notice",
+        fake_url,
         SEND_RATE_PER_SECOND="0",
         NOTICE_CLAIM_TIMEOUT="30s",
         SWEEP_INTERVAL="5s",

@@ -40,6 +40,19 @@ def app_env(database_url: str, redis_url: str, **settings: str) -> dict:
     }
 
 
+def fake_api_env(database_url: str, redis_url: str, fake_url: str, **settings: str) -> dict:
+    """`app_env` for workers that send through the fake WeChat API at `fake_url`."""
+    return app_env(
+        database_url,
+        redis_url,
+        WECHAT_APP_SECRET="bench-secret",
+        WECHAT_ENCODING_AES_KEY="",
+        WECHAT_API_BASE_URL=fake_url,
+        WECHAT_TEMPLATE_NOTICE="tpl-notice",
+        **settings,
+    )
+
+
 def resident_row(n: int, openid: str, community_id: int, now: datetime) -> dict:
     """A registered, following resident, numbered `n`, for `insert_residents`."""
     return {

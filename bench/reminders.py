@@ -45,7 +45,7 @@ from redis import Redis
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import make_url
 
-from bench.common import APP_ID, app_env, fake_call, insert_residents, peak_rss_mb, resident_row, start_workers, stop
+from bench.common import APP_ID, fake_api_env, fake_call, insert_residents, peak_rss_mb, resident_row, start_workers, stop
 from bot import activities, residents
 from bot.db import Database
 from bot.models import Notice, Resident, Signup, utc_now
@@ -103,14 +103,11 @@ def seed(db: Database, count: int) -> None:
 
 
 def worker_env(database_url: str, fake_url: str, rate: int) -> dict:
-    return app_env(
+    return fake_api_env(
         database_url,
         REDIS_URL,
-        WECHAT_APP_SECRET="bench-secret",
-        WECHAT_ENCODING_AES_KEY="",
-        WECHAT_API_BASE_URL=fake_url,
+        fake_url,
         WECHAT_TEMPLATE_REMINDER="tpl-reminder",
-        WECHAT_TEMPLATE_NOTICE="tpl-notice",
         REMINDER_OFFSETS="2h",
         SEND_RATE_PER_SECOND=str(rate),
         NOTICE_CLAIM_TIMEOUT="2m",
