@@ -7,6 +7,9 @@ there. PostgreSQL uses row locks (`SELECT … FOR UPDATE`) for the same rules.
 
 from __future__ import annotations
 
+import os
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +28,14 @@ def normalise_url(url: str) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
+
+
+# Every PostgreSQL session carries these, so no hung or orphaned process can hold others
+# for more than seconds: a transaction left idle is ended by the server, and a statement
+# waiting on someone else's lock gives up instead of queueing behind it for ever.
+PG_LOCK_TIMEOUT_MS = 5000
+PG_IDLE_IN_TRANSACTION_TIMEOUT_MS = 15000
+PG_OPTIONS = f"-c lock_timeout={PG_LOCK_TIMEOUT_MS} -c idle_in_transaction_session_timeout={PG_IDLE_IN_TRANSACTION_TIMEOUT_MS}"
 
 
 def make_engine(url: str, *, autocommit: bool = False) -> Engine:
@@ -56,11 +67,62 @@ def make_engine(url: str, *, autocommit: bool = False) -> Engine:
                     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
+    connect_args = {"options": PG_OPTIONS}
     if autocommit:
-        return create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
+        return create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=True, connect_args=connect_args)
     # No pre-ping: it costs a round trip on every request. A connection the server
     # dropped fails one request, and SQLAlchemy then discards the whole stale pool.
-    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
+    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800, connect_args=connect_args)
+
+
+# ── fork safety ───────────────────────────────────────────────────────────────
+# A child forked from a process with open database connections must neither use them
+# (two processes talking on one socket corrupt the session) nor keep them alive: while
+# the child holds an inherited socket, the server never learns that the parent died,
+# and the parent's open transaction (and its row locks) outlives it. So in every
+# forked child each engine forgets its pool, and each inherited socket is pointed at
+# /dev/null: nothing is sent on it, and the parent's copy is the only one left.
+_databases: weakref.WeakSet[Database] = weakref.WeakSet()
+_sockets: weakref.WeakValueDictionary[int, object] = weakref.WeakValueDictionary()
+_hook_lock = threading.Lock()
+_hook_installed = False
+
+
+def _track_socket(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    fileno = getattr(dbapi_connection, "fileno", None)
+    if fileno is not None:
+        try:
+            _sockets[id(dbapi_connection)] = dbapi_connection
+        except TypeError:  # not weak-referenceable: nothing to track
+            pass
+
+
+def _after_fork_in_child() -> None:
+    for database in list(_databases):
+        database.engine.dispose(close=False)
+        database._autocommit = database.engine.execution_options(isolation_level="AUTOCOMMIT")
+    connections = list(_sockets.values())
+    _sockets.clear()
+    if not connections:
+        return
+    devnull = os.open(os.devnull, os.O_RDWR)
+    try:
+        for connection in connections:
+            try:
+                fd = connection.fileno()
+            except Exception:  # already closed in the parent
+                continue
+            os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
+def _install_fork_hook() -> None:
+    global _hook_installed
+    with _hook_lock:
+        if not _hook_installed:
+            os.register_at_fork(after_in_child=_after_fork_in_child)
+            _hook_installed = True
 
 
 def insert_for(bind: Connection | Session):  # type: ignore[no-untyped-def]
@@ -77,6 +139,10 @@ class Database:
         self.engine = make_engine(self.url, autocommit=autocommit)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        if self.engine.dialect.name != "sqlite":
+            event.listen(self.engine, "connect", _track_socket)
+        _databases.add(self)
+        _install_fork_hook()
 
     @property
     def dialect(self) -> str:

@@ -4,13 +4,14 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from rq import Worker as RQWorker
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot.models import Broadcast, Notice
 from bot.simulator import WeChatPeer
@@ -128,3 +129,91 @@ def test_killed_mid_fan_out_every_recipient_gets_the_broadcast_exactly_once(app,
     assert received == Counter({f"r-{i}": 1 for i in range(AUDIENCE)})
     status = wx.say("群发状态")
     assert f"共 {AUDIENCE} 人，已送达 {AUDIENCE}，待发送 0，无法送达 0" in status
+
+
+def _alive_in_group(pgid: int) -> list[int]:
+    """Processes of a process group that still run (zombies waiting for init do not count)."""
+    alive = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                # pid (comm) state ppid pgrp …; comm may hold spaces, so split after the last ")"
+                state, _ppid, pgrp = handle.read().rsplit(")", 1)[1].split()[:3]
+        except (FileNotFoundError, ProcessLookupError, ValueError):
+            continue
+        if int(pgrp) == pgid and state != "Z":
+            alive.append(int(entry))
+    return alive
+
+
+def test_a_killed_worker_leaves_no_process_no_transaction_and_no_lock(app, make_app, fake, workers, communities):
+    """SIGKILL of the worker's main process only (as an OOM kill does) while it fans out, holding RQ's scheduler."""
+    settings = {**SETTINGS, "WECHAT_API_BASE_URL": fake.url}
+    web = make_app(**settings)
+    services = web.extensions["bot"]
+    wx = Wx(web, WeChatPeer.from_settings(services.settings), "org")
+    make_organizer(services, "org")
+    people = make_residents(services, AUDIENCE, communities[0])
+
+    victim = workers(settings)
+    process = workers.processes[victim]
+    # Alone, it takes RQ's scheduler lock and starts the scheduler child.
+    wait_for(lambda: services.redis.get("rq:scheduler-lock:notices") == str(process.pid).encode(), timeout=60)
+    wait_for(lambda: len(_alive_in_group(process.pid)) >= 2, timeout=30)
+
+    assert f"共 {AUDIENCE} 人" in wx.say("群发 今晚8点至明早6点停水，请提前储水")
+    assert "已开始群发" in wx.say("确认")
+    with services.db.transaction() as session:
+        broadcast_id = session.execute(select(Broadcast.id)).scalar_one()
+
+    def some_made() -> bool:
+        with services.db.autocommit() as conn:
+            made = conn.execute(select(func.count()).select_from(Notice).where(Notice.broadcast_id == broadcast_id)).scalar_one()
+        return made >= 20
+
+    wait_for(some_made, timeout=60, interval=0.005)
+    if services.db.dialect == "postgresql":
+        with services.db.autocommit() as conn:
+            killed_at = conn.execute(text("SELECT clock_timestamp()")).scalar_one()
+    process.send_signal(signal.SIGKILL)  # the main process only: its children are not signalled
+    process.wait(timeout=10)
+    killed = time.monotonic()
+
+    # Nothing of the dead worker keeps running: its scheduler child ends with it …
+    wait_for(lambda: not _alive_in_group(process.pid), timeout=10)
+    # … and gives RQ's scheduler lock back, so another worker can take scheduled work over.
+    wait_for(lambda: services.redis.get("rq:scheduler-lock:notices") is None, timeout=10)
+    if services.db.dialect == "postgresql":
+        # No transaction of the dead process stays open: its sockets died with it. (Well inside
+        # the 15 s idle-in-transaction timeout, which would end it otherwise.)
+        def none_left_open() -> bool:
+            with services.db.autocommit() as conn:
+                return not conn.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND xact_start IS NOT NULL AND xact_start < :killed AND pid <> pg_backend_pid()"
+                    ),
+                    {"killed": killed_at},
+                ).scalar_one()
+
+        wait_for(none_left_open, timeout=5)
+    assert time.monotonic() - killed < 12
+
+    workers(settings)  # a replacement finishes the fan-out
+
+    def all_sent() -> bool:
+        with services.db.autocommit() as conn:
+            done = conn.execute(select(Broadcast.status).where(Broadcast.id == broadcast_id)).scalar_one() == "done"
+            sent = conn.execute(
+                select(func.count()).select_from(Notice).where(Notice.broadcast_id == broadcast_id, Notice.status == "sent")
+            ).scalar_one()
+        return done and sent == AUDIENCE
+
+    wait_for(all_sent, timeout=120, interval=0.2)
+    with services.db.autocommit() as conn:
+        keys = conn.execute(select(Notice.key).where(Notice.broadcast_id == broadcast_id)).scalars().all()
+    assert sorted(keys) == sorted(f"broadcast:{broadcast_id}:{r}" for r in people)
+    received = Counter(d["touser"] for d in fake.delivered("template") if d["client_msg_id"].startswith(f"broadcast:{broadcast_id}:"))
+    assert received == Counter({f"r-{i}": 1 for i in range(AUDIENCE)})
