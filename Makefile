@@ -15,7 +15,7 @@ install: $(STAMP)
 
 ## Serve the bot on http://127.0.0.1:8000 with its worker, SQLite and demo data.
 run: install
-	$(BIN)/python -m bot.devrun
+	$(BIN)/python -m bot.runtime.devrun
 
 ## The terminal chat simulator (run `make run` in another terminal first).
 chat: install

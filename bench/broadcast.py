@@ -43,12 +43,12 @@ from urllib.parse import urlencode
 from sqlalchemy import func, select
 
 from bench.common import APP_ID, TOKEN, fake_api_env, fake_call, insert_residents, peak_rss_mb, resident_row, serve, start_workers, stop
-from bot import residents
-from bot.db import normalise_url
-from bot.models import Broadcast, Notice, utc_now
-from bot.schema import reset_database
-from bot.services import Services
-from bot.simulator import WeChatPeer
+from bot.domain import residents
+from bot.runtime.services import Services
+from bot.storage.db import normalise_url
+from bot.storage.models import Broadcast, Notice, utc_now
+from bot.storage.schema import reset_database
+from bot.wechat.peer import WeChatPeer
 from config import Settings
 from tests import fake_wechat
 

@@ -16,8 +16,8 @@ from pathlib import Path
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from bot.embedded_redis import free_port
-from bot.models import Resident
+from bot.runtime.embedded_redis import free_port
+from bot.storage.models import Resident
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"

@@ -2,8 +2,8 @@
 
 SPEC §8 asks the bot for ≥ 60% of a bare endpoint's throughput. This app does only what
 the protocol and the data demand of every implementation: check WeChat's signature,
-parse with defusedxml and wechatpy (bot.webhook's own `read_message`), de-duplicate in
-Redis (bot.dedupe: SET NX claim, SET reply), render the reply (`render_text`, `respond`),
+parse with defusedxml and wechatpy (bot.wechat.webhook's own `read_message`), de-duplicate in
+Redis (bot.wechat.dedupe: SET NX claim, SET reply), render the reply (`render_text`, `respond`),
 and, for a sign-up (`报名 N`), make it durable before replying with one transaction:
 take the activity's next number and insert a row. Every other text
 gets a fixed reply and no database work at all, so this is a generous lower bound on
@@ -23,14 +23,14 @@ from redis import Redis
 from sqlalchemy import Column, Integer, MetaData, Table, Text, text
 from wechatpy.messages import BaseMessage
 
-from bot.db import make_engine
-from bot.dedupe import Dedupe, message_key
-from bot.webhook import MAX_BODY, read_message, render_text, respond
+from bot.storage.db import make_engine
+from bot.wechat.dedupe import Dedupe, message_key
+from bot.wechat.webhook import MAX_BODY, read_message, render_text, respond
 from config import Settings
 
 settings = Settings.load()
 engine = make_engine(settings.DATABASE_URL)
-# The same client options as bot.services, so Redis round trips cost the same.
+# The same client options as bot.runtime.services, so Redis round trips cost the same.
 redis = Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=2)
 
 metadata = MetaData()

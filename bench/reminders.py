@@ -46,10 +46,10 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.engine import make_url
 
 from bench.common import APP_ID, fake_api_env, fake_call, insert_residents, peak_rss_mb, resident_row, start_workers, stop
-from bot import activities, residents
-from bot.db import Database
-from bot.models import Notice, Resident, Signup, utc_now
-from bot.schema import reset_database
+from bot.domain import activities, residents
+from bot.storage.db import Database
+from bot.storage.models import Notice, Resident, Signup, utc_now
+from bot.storage.schema import reset_database
 from tests import fake_wechat
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,7 +6,7 @@
 Loads 1,000,000 ledger entries for 20,000 volunteers into its own database (COPY,
 indexes built after), then measures, in one run:
 
-- `时长`: p50/p99 of `bot.hours.summary` — what the `时长` reply is built from —
+- `时长`: p50/p99 of `bot.domain.hours.summary` — what the `时长` reply is built from —
   for 1,000 random volunteers, each in a fresh session as a handler has it;
 - the full CSV export: `flask --app wsgi export hours --out FILE` as its own process:
   wall time, rows per second, and that process's peak memory (its max RSS, from
@@ -37,7 +37,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bot.schema import reset_database
+from bot.storage.schema import reset_database
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgresql+psycopg://127.0.0.1:5432/volunteer_bench_tally"
@@ -129,9 +129,9 @@ def load(url: str, entries: int, volunteers: int, seed: int = 4) -> dict:
 # ── measurements ───────────────────────────────────────────────────────────
 def measure_hours(url: str, samples: int, volunteers: int) -> dict:
     """p50/p99 of the `时长` summary for `samples` random volunteers, beside a `SELECT 1` round trip."""
-    from bot import hours
-    from bot.db import Database
-    from bot.models import Resident
+    from bot.domain import hours
+    from bot.storage.db import Database
+    from bot.storage.models import Resident
     from config import Settings
 
     settings = Settings.load({"DATABASE_URL": url})
@@ -197,7 +197,7 @@ def measure_copy(url: str) -> dict:
     """Baselines: PostgreSQL's own COPY … TO STDOUT of the export's join and of the bare table."""
     import psycopg
 
-    # The export's query (bot.exports.hours_rows), written out for COPY.
+    # The export's query (bot.domain.exports.hours_rows), written out for COPY.
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     joined = (
         "COPY (SELECT r.volunteer_no, r.name, hc.name, r.is_party_member, r.employer, a.id, a.title, a.start_at, a.place,"

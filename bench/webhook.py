@@ -46,14 +46,14 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 from bench.common import APP_ID, TOKEN, app_env, insert_residents, resident_row, serve, stop
-from bot import activities, residents
 from bot.cli import DEMO_COMMUNITIES
-from bot.db import normalise_url
-from bot.keys import key as redis_key
-from bot.models import Base, Signup, utc_now
-from bot.schema import reset_database
-from bot.services import Services
-from bot.simulator import WeChatPeer
+from bot.domain import activities, residents
+from bot.runtime.services import Services
+from bot.storage.db import normalise_url
+from bot.storage.keys import key as redis_key
+from bot.storage.models import Base, Signup, utc_now
+from bot.storage.schema import reset_database
+from bot.wechat.peer import WeChatPeer
 from config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,9 +8,9 @@ from flask import Flask, Response, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from bot.privacy import install_log_filter
-from bot.router import Router
-from bot.services import Services, set_current
+from bot.chat.router import Router
+from bot.domain.privacy import install_log_filter
+from bot.runtime.services import Services, set_current
 from config import Settings
 
 
@@ -72,15 +72,15 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["bot"] = services
     set_current(services)
 
-    from bot.webhook import bp as webhook_bp
+    from bot.wechat.webhook import bp as webhook_bp
 
     app.register_blueprint(webhook_bp)
 
-    from bot.sandbox import bp as sandbox_bp
+    from bot.web.sandbox import bp as sandbox_bp
 
     app.register_blueprint(sandbox_bp)
 
-    from bot.web_records import bp as records_bp
+    from bot.web.records import bp as records_bp
 
     app.register_blueprint(records_bp)
 

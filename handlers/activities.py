@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bot import activities
-from bot.context import Context
-from bot.keys import key
-from bot.reply import Reply
-from bot.router import Router
-from bot.timefmt import fmt, fmt_hours, fmt_range_end
+from bot.chat.context import Context
+from bot.chat.reply import Reply
+from bot.chat.router import Router
+from bot.domain import activities
+from bot.domain.timefmt import fmt, fmt_hours, fmt_range_end
+from bot.storage.keys import key
 from config import texts
 
 router = Router("activities")

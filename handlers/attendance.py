@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot import reminders
-from bot.context import Context
-from bot.reply import Reply
-from bot.router import Router
-from bot.timefmt import fmt
+from bot.chat.context import Context
+from bot.chat.reply import Reply
+from bot.chat.router import Router
+from bot.domain import reminders
+from bot.domain.timefmt import fmt
 from config import texts
 
 router = Router("attendance")

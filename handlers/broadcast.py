@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from bot import broadcasts
-from bot.context import Context
-from bot.errors import UserError
-from bot.reply import Reply
-from bot.roles import require_organizer
-from bot.router import Router
-from bot.timefmt import fmt
+from bot.chat.context import Context
+from bot.chat.reply import Reply
+from bot.chat.router import Router
+from bot.domain import broadcasts
+from bot.domain.errors import UserError
+from bot.domain.roles import require_organizer
+from bot.domain.timefmt import fmt
 from config import texts
 
 router = Router("broadcast")

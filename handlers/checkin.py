@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from bot import attendance, checkin_qr, residents
-from bot.attendance import Attendance, CheckinRefused, CodeGuard
-from bot.context import Context
-from bot.errors import UserError
-from bot.models import utc_now
-from bot.reply import Reply
-from bot.roles import organizer_activity
-from bot.router import Router
-from bot.timefmt import fmt_hours, fmt_time
+from bot.chat.context import Context
+from bot.chat.reply import Reply
+from bot.chat.router import Router
+from bot.domain import attendance, residents
+from bot.domain.attendance import Attendance, CheckinRefused, CodeGuard
+from bot.domain.errors import UserError
+from bot.domain.roles import organizer_activity
+from bot.domain.timefmt import fmt_hours, fmt_time
+from bot.storage.models import utc_now
+from bot.wechat import qr as checkin_qr
 from config import texts
 
 router = Router("checkin")

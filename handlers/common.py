@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot import residents
-from bot.context import Context
-from bot.reply import Reply
-from bot.router import Router
+from bot.chat.context import Context
+from bot.chat.reply import Reply
+from bot.chat.router import Router
+from bot.domain import residents
 from config import texts
 
 router = Router("common")

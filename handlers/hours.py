@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from bot import activities, certificates, disputes, hours
-from bot.context import Context
-from bot.errors import UserError
-from bot.reply import Reply
-from bot.roles import is_organizer, organizer_activity, require_organizer
-from bot.router import Router
-from bot.timefmt import fmt_hours, to_local
+from bot.chat.context import Context
+from bot.chat.reply import Reply
+from bot.chat.router import Router
+from bot.domain import activities, certificates, disputes, hours
+from bot.domain.errors import UserError
+from bot.domain.roles import is_organizer, organizer_activity, require_organizer
+from bot.domain.timefmt import fmt_hours, to_local
 from config import texts
 
 router = Router("hours")

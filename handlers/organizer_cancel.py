@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot import activity_changes
-from bot.context import Context
-from bot.reply import Reply
-from bot.roles import organizer_activity
-from bot.router import Router
+from bot.chat.context import Context
+from bot.chat.reply import Reply
+from bot.chat.router import Router
+from bot.domain import activity_changes
+from bot.domain.roles import organizer_activity
 from config import texts
 
 router = Router("organizer_cancel")

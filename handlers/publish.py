@@ -1,20 +1,20 @@
 """The organizer's `发布` dialog: 类型 → 标题 → 时间 → 地点 → 名额 → 时长 → 社区 → 确认.
 
-Each state reads one answer (rules in `bot.publishing`), a bad answer asks again, and
+Each state reads one answer (rules in `bot.domain.publishing`), a bad answer asks again, and
 nothing is saved until the organizer replies `确认` to a summary of what was
 understood. `退出` leaves at any step. Scoped organizers are not asked for the community.
 """
 
 from __future__ import annotations
 
-from bot import publishing, timeparse
-from bot.context import Context
-from bot.errors import InvalidInput
-from bot.models import Community, utc_now
-from bot.reply import Reply
-from bot.roles import require_organizer
-from bot.router import Router
-from bot.timefmt import fmt, fmt_hours, fmt_range_end
+from bot.chat.context import Context
+from bot.chat.reply import Reply
+from bot.chat.router import Router
+from bot.domain import publishing, timeparse
+from bot.domain.errors import InvalidInput
+from bot.domain.roles import require_organizer
+from bot.domain.timefmt import fmt, fmt_hours, fmt_range_end
+from bot.storage.models import Community, utc_now
 from config import texts
 
 router = Router("publish")

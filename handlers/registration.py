@@ -6,11 +6,11 @@ signs the person up for N when it ends.
 
 from __future__ import annotations
 
-from bot import residents
-from bot.context import Context
-from bot.errors import InvalidInput, UserError
-from bot.reply import Reply
-from bot.router import Router
+from bot.chat.context import Context
+from bot.chat.reply import Reply
+from bot.chat.router import Router
+from bot.domain import residents
+from bot.domain.errors import InvalidInput, UserError
 from config import texts
 
 router = Router("registration")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from bot import rosters
-from bot.context import Context
-from bot.reply import Reply
-from bot.roles import require_organizer
-from bot.router import Router
+from bot.chat.context import Context
+from bot.chat.reply import Reply
+from bot.chat.router import Router
+from bot.domain import rosters
+from bot.domain.roles import require_organizer
 
 router = Router("roster")
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bot import signups
-from bot.context import Context
-from bot.errors import NotRegistered
-from bot.reply import Reply
-from bot.router import Router
-from bot.timefmt import fmt
+from bot.chat.context import Context
+from bot.chat.reply import Reply
+from bot.chat.router import Router
+from bot.domain import signups
+from bot.domain.errors import NotRegistered
+from bot.domain.timefmt import fmt
 from config import texts
 from handlers import registration
 

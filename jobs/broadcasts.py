@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 
-from bot import broadcasts, queue
-from bot.services import current_services
+from bot.domain import broadcasts
+from bot.runtime import queue
+from bot.runtime.services import current_services
 
 log = logging.getLogger(__name__)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot import delivery
-from bot.services import current_services
+from bot.runtime.services import current_services
+from bot.wechat import delivery
 
 
 def send_notice(notice_id: int) -> str:

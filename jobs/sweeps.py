@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from bot import activities, broadcasts, delivery, queue
-from bot.models import utc_now
-from bot.services import current_services
+from bot.domain import activities, broadcasts
+from bot.runtime import queue
+from bot.runtime.services import current_services
+from bot.storage.models import utc_now
+from bot.wechat import delivery
 from jobs.tally import close_overdue_activities
 
 log = logging.getLogger(__name__)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from bot import hours
-from bot.models import utc_now
-from bot.services import current_services
+from bot.domain import hours
+from bot.runtime.services import current_services
+from bot.storage.models import utc_now
 
 log = logging.getLogger(__name__)
 

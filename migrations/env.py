@@ -2,8 +2,8 @@
 
 from alembic import context
 
-from bot.db import make_engine, normalise_url
-from bot.models import Base
+from bot.storage.db import make_engine, normalise_url
+from bot.storage.models import Base
 from config import Settings
 
 config = context.config

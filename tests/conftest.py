@@ -18,11 +18,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from bot.app import create_app
-from bot.db import normalise_url
-from bot.embedded_redis import ensure_redis, reachable
-from bot.models import Base, utc_now
-from bot.schema import reset_database
-from bot.simulator import WeChatPeer
+from bot.runtime.embedded_redis import ensure_redis, reachable
+from bot.storage.db import normalise_url
+from bot.storage.models import Base, utc_now
+from bot.storage.schema import reset_database
+from bot.wechat.peer import WeChatPeer
 from tests.ledger_helpers import activity_at
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -122,7 +122,7 @@ def db(services):  # type: ignore[no-untyped-def]
     under test needs) nor an old snapshot. Call `db.expire_all()` before re-reading
     objects already loaded.
     """
-    from bot.db import Database
+    from bot.storage.db import Database
 
     database = Database(services.settings.DATABASE_URL, autocommit=True)
     session = database.session()
@@ -211,8 +211,8 @@ def wx(app):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def communities(services):  # type: ignore[no-untyped-def]
     """The five demo communities, in order."""
-    from bot import residents
     from bot.cli import DEMO_COMMUNITIES
+    from bot.domain import residents
 
     with services.db.transaction() as session:
         return [residents.add_community(session, name).id for name in DEMO_COMMUNITIES]

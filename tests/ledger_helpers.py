@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from bot import activities, residents, signups
-from bot.models import Community, HourEntry, Notice, Resident, Signup
+from bot.domain import activities, residents, signups
+from bot.storage.models import Community, HourEntry, Notice, Resident, Signup
 
 
 def person(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot import residents, signups
-from bot.models import Activity, Broadcast, Community, Invite, Notice, Resident, Signup, utc_now
+from bot.domain import residents, signups
+from bot.storage.models import Activity, Broadcast, Community, Invite, Notice, Resident, Signup, utc_now
 
 
 def make_organizer(services, openid: str, community_id: int | None = None, role: str = "organizer", name: str = "王组织") -> int:  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@ import sys
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.embedded_redis import ensure_redis, reachable
+from bot.runtime.embedded_redis import ensure_redis, reachable
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/volunteer_test")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta
 
-from bot.models import Activity, utc_now
-from bot.timefmt import fmt, to_utc_naive
+from bot.domain.timefmt import fmt, to_utc_naive
+from bot.storage.models import Activity, utc_now
 
 
 def test_list_is_soonest_first_ten_at_a_time(wx, db, make_activity):
@@ -83,7 +83,7 @@ def test_browsing_does_not_wait_for_a_writer(wx, services, make_activity):
         return
     wx.say("帮助", user="reader")  # contact noted for the minute: what follows only reads
     writer = services.db.engine.connect()
-    # Its first statement begins the transaction with BEGIN IMMEDIATE (bot.db): the
+    # Its first statement begins the transaction with BEGIN IMMEDIATE (bot.storage.db): the
     # database's one write lock, held until the rollback below.
     writer.exec_driver_sql("SELECT 1")
     try:

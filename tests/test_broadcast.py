@@ -3,8 +3,9 @@
 from rq.serializers import JSONSerializer
 from sqlalchemy import select, update
 
-from bot import broadcasts, queue, worker
-from bot.models import Broadcast, Notice, Resident, utc_now
+from bot.domain import broadcasts
+from bot.runtime import queue, worker
+from bot.storage.models import Broadcast, Notice, Resident, utc_now
 from jobs.broadcasts import fan_out_broadcast, watch_broadcast
 from tests.organizer_helpers import counts, make_organizer, make_residents, notices_for
 

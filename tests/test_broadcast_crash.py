@@ -13,8 +13,8 @@ import pytest
 from rq import Worker as RQWorker
 from sqlalchemy import func, select, text
 
-from bot.models import Broadcast, Notice
-from bot.simulator import WeChatPeer
+from bot.storage.models import Broadcast, Notice
+from bot.wechat.peer import WeChatPeer
 from tests.conftest import Wx, wait_for
 from tests.fake_wechat import FakeWeChat
 from tests.organizer_helpers import make_organizer, make_residents

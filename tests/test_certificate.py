@@ -9,8 +9,8 @@ from urllib.parse import urlparse
 
 import pytest
 
-from bot import certificates, hours
-from bot.models import utc_now
+from bot.domain import certificates, hours
+from bot.storage.models import utc_now
 from tests.ledger_helpers import activity_at, organizer, person
 
 PHONE = "13812345678"

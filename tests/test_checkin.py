@@ -10,11 +10,11 @@ from urllib.parse import urlparse
 import pytest
 from PIL import Image
 
-from bot import attendance
-from bot.attendance import CheckinRefused
-from bot.errors import NotRegistered
-from bot.models import Activity, Resident, utc_now
-from bot.simulator import WeChatPeer
+from bot.domain import attendance
+from bot.domain.attendance import CheckinRefused
+from bot.domain.errors import NotRegistered
+from bot.storage.models import Activity, Resident, utc_now
+from bot.wechat.peer import WeChatPeer
 from tests.conftest import Wx
 from tests.ledger_helpers import activity_at, organizer, person, sign_up, signup_row
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 from sqlalchemy import create_engine, inspect
 
 from bot.cli import DEMO_COMMUNITIES
-from bot.models import Activity, Community, Resident
-from bot.timefmt import to_utc_naive
+from bot.domain.timefmt import to_utc_naive
+from bot.storage.models import Activity, Community, Resident
 
 
 def _cli(app, *args):  # type: ignore[no-untyped-def]

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from bot import dedupe, residents
-from bot.models import Resident, Signup
-from bot.reply import Reply
-from bot.router import Router
+from bot.chat.reply import Reply
+from bot.chat.router import Router
+from bot.domain import residents
+from bot.storage.models import Resident, Signup
+from bot.wechat import dedupe
 from config import texts
 from tests.conftest import wait_for
 
@@ -273,11 +274,11 @@ def test_after_the_first_copy_crashed_a_retry_is_handled(app, wx, db, make_activ
 
 HANGING_WORKER = """
 import json, sys, time
-import bot.dedupe, bot.webhook
+import bot.wechat.dedupe, bot.wechat.webhook
 from bot.app import create_app
 
-bot.dedupe.CLAIM_SECONDS = 0.6
-bot.webhook._handle = lambda services, message: time.sleep(3600)  # stuck until killed
+bot.wechat.dedupe.CLAIM_SECONDS = 0.6
+bot.wechat.webhook._handle = lambda services, message: time.sleep(3600)  # stuck until killed
 app = create_app()
 request = json.loads(sys.argv[1])
 app.test_client().post("/wechat", query_string=request["query"], data=request["body"].encode())

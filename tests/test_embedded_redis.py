@@ -7,7 +7,7 @@ import socket
 from redis import Redis
 from rq import Queue, SimpleWorker
 
-from bot.embedded_redis import ensure_redis, reachable
+from bot.runtime.embedded_redis import ensure_redis, reachable
 
 
 def _closed_port() -> int:

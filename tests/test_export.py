@@ -10,9 +10,9 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from bot import exports, hours
-from bot.models import Activity, Resident
-from bot.timefmt import to_utc_naive
+from bot.domain import exports, hours
+from bot.domain.timefmt import to_utc_naive
+from bot.storage.models import Activity, Resident
 from tests.ledger_helpers import activity_at, organizer, person
 
 HEADER = "志愿者编号,姓名,社区,党员,在职单位,活动编号,活动,日期,地点,服务内容,时长,组织单位,负责人"

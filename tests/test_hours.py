@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from bot import attendance, hours
-from bot.models import Activity, HourEntry, Resident, utc_now
-from bot.simulator import WeChatPeer
+from bot.domain import attendance, hours
+from bot.storage.models import Activity, HourEntry, Resident, utc_now
+from bot.wechat.peer import WeChatPeer
 from jobs.tally import close_overdue_activities, tally_activity
 from tests.conftest import Wx
 from tests.ledger_helpers import activity_at, entries, notices_for, organizer, person, sign_up
@@ -166,8 +166,8 @@ def test_crediting_one_activity_from_two_processes_at_once_writes_one_entry_each
         "import sys, time\n"
         "from datetime import datetime\n"
         "from decimal import Decimal\n"
-        "from bot import hours\n"
-        "from bot.services import current_services\n"
+        "from bot.domain import hours\n"
+        "from bot.runtime.services import current_services\n"
         "from jobs.tally import tally_activity\n"
         f"time.sleep(max(0, {go} - time.time()))\n"
         f"tally_activity({activity_id}, now=datetime.fromisoformat('{now}'))\n"
@@ -296,7 +296,7 @@ def test_a_correction_to_the_same_total_writes_no_entry_but_closes_the_dispute(w
 
 
 def test_the_workers_periodic_sweep_closes_overdue_activities_and_the_notices_arrive(app, wx, services, communities):
-    from bot import worker
+    from bot.runtime import worker
     from jobs import sweeps
 
     org = organizer(services, community_id=communities[0])

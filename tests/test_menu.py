@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot import menu
+from bot.wechat import menu
 
 
 def test_menu_push_installs_every_click_key_in_three_buttons(make_app, wechat_api):

@@ -4,8 +4,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from bot import broadcasts
-from bot.models import Resident
+from bot.domain import broadcasts
+from bot.storage.models import Resident
 from tests.organizer_helpers import counts, make_organizer, make_residents, notices_for, sign_up_all
 
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot import invites
-from bot.models import Invite, Resident, utc_now
+from bot.domain import invites
+from bot.storage.models import Invite, Resident, utc_now
 from tests.organizer_helpers import make_organizer
 
 
@@ -111,6 +111,6 @@ def test_grant_and_revoke_from_the_cli(app, services, wx, communities):
 
 
 def test_a_refusal_is_logged(wx, communities, caplog):
-    with caplog.at_level(logging.WARNING, logger="bot.roles"):
+    with caplog.at_level(logging.WARNING, logger="bot.domain.roles"):
         assert "无权" in wx.say("发布", user="nobody")
     assert any("refused 发布" in r.getMessage() for r in caplog.records)

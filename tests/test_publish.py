@@ -6,10 +6,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from bot import publishing, queue
-from bot.errors import Forbidden
-from bot.models import Activity, Resident
-from bot.timefmt import to_local
+from bot.domain import publishing
+from bot.domain.errors import Forbidden
+from bot.domain.timefmt import to_local
+from bot.runtime import queue
+from bot.storage.models import Activity, Resident
 from tests.organizer_helpers import counts, make_organizer
 
 
@@ -157,7 +158,7 @@ def test_a_dialog_outliving_the_start_asks_for_a_new_time(services, wx, communit
     _answers_until_community(org)
     org.say("1")
     conversation = org.app.extensions["bot"]
-    from bot.conversation import ConversationStore
+    from bot.chat.conversation import ConversationStore
 
     store = ConversationStore(conversation.redis, "org", 600)
     state = store.get()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.models import Resident
+from bot.storage.models import Resident
 
 
 def _resident(db, openid="user-1"):  # type: ignore[no-untyped-def]
@@ -70,7 +70,7 @@ def test_menu_register_click_starts_the_dialog(wx, communities):
 
 
 def test_help_depends_on_role(wx, services, communities):
-    from bot import residents
+    from bot.domain import residents
 
     resident_help = wx.say("帮助")
     assert "报名" in resident_help and "群发" not in resident_help

@@ -9,8 +9,10 @@ import pytest
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
-from bot import activity_changes, delivery, queue, residents, worker
-from bot.models import Activity, Notice, Signup, utc_now
+from bot.domain import activity_changes, residents
+from bot.runtime import queue, worker
+from bot.storage.models import Activity, Notice, Signup, utc_now
+from bot.wechat import delivery
 from jobs import sweeps
 
 PEOPLE = {"u-a": ("张三", "13800138001"), "u-b": ("李四", "13800138002"), "u-c": ("王五", "13800138003")}

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.models import Signup, utc_now
+from bot.storage.models import Signup, utc_now
 from tests.organizer_helpers import counts, make_organizer, make_residents, sign_up_all
 
 REPLY_LIMIT = 2048

@@ -9,11 +9,11 @@ import time
 
 import pytest
 
-from bot.errors import UserError
-from bot.models import Resident
-from bot.reply import Reply
-from bot.router import Router
-from bot.simulator import WeChatPeer
+from bot.chat.reply import Reply
+from bot.chat.router import Router
+from bot.domain.errors import UserError
+from bot.storage.models import Resident
+from bot.wechat.peer import WeChatPeer
 from config import texts
 from tests.conftest import Wx, wait_for
 
@@ -170,9 +170,9 @@ def failing_routes(app):
 
 def test_an_unexpected_error_is_logged_and_the_person_told_busy(wx, db, communities, failing_routes, caplog):
     wx.register(name="原名", user="victim")
-    with caplog.at_level(logging.ERROR, logger="bot.router"):
+    with caplog.at_level(logging.ERROR, logger="bot.chat.router"):
         assert wx.say("改名然后出错", user="victim") == texts.BUSY
-    errors = [r for r in caplog.records if r.levelno == logging.ERROR and r.name == "bot.router"]
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR and r.name == "bot.chat.router"]
     assert len(errors) == 1
     assert errors[0].exc_info and errors[0].exc_info[0] is RuntimeError  # with its traceback
     assert "a bug in a handler" in caplog.text
@@ -181,7 +181,7 @@ def test_an_unexpected_error_is_logged_and_the_person_told_busy(wx, db, communit
 
 def test_a_user_error_becomes_its_message_and_rolls_back(wx, db, communities, failing_routes, caplog):
     wx.register(name="原名", user="refused")
-    with caplog.at_level(logging.ERROR, logger="bot.router"):
+    with caplog.at_level(logging.ERROR, logger="bot.chat.router"):
         assert wx.say("改名然后拒绝", user="refused") == "这件事不能做。"
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]  # a refusal is not a bug
     assert _resident(db, "refused").name == "原名"

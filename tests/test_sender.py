@@ -14,10 +14,12 @@ import pytest
 from rq.job import Job
 from sqlalchemy import select
 
-from bot import delivery, notices, queue, reminders, residents, sender, worker
-from bot.keys import key
-from bot.models import Notice, Signup, utc_now
-from bot.throttle import RateLimiter
+from bot.domain import notices, reminders, residents
+from bot.runtime import queue, worker
+from bot.storage.keys import key
+from bot.storage.models import Notice, Signup, utc_now
+from bot.wechat import delivery, sender
+from bot.wechat.throttle import RateLimiter
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -168,7 +170,7 @@ def test_the_token_is_shared_through_redis(live, wechat_api):
 TOKEN_SCRIPT = """
 import sys, time
 from redis import Redis
-from bot.wechat_client import SharedTokenClient
+from bot.wechat.client import SharedTokenClient
 from config import Settings
 settings = Settings.load()
 client = SharedTokenClient(settings, Redis.from_url(settings.REDIS_URL))
@@ -267,7 +269,7 @@ def test_the_outbox_does_not_exist_outside_the_sandbox(make_app, app, wechat_api
 SLOTS_SCRIPT = """
 import json, sys
 from redis import Redis
-from bot.throttle import RateLimiter
+from bot.wechat.throttle import RateLimiter
 limiter = RateLimiter(Redis.from_url(sys.argv[1]), float(sys.argv[2]), name="test")
 print(json.dumps([limiter.reserve()[0] for _ in range(int(sys.argv[3]))]))
 """

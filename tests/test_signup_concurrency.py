@@ -8,8 +8,8 @@ import threading
 
 from sqlalchemy import select
 
-from bot import residents
-from bot.models import Signup
+from bot.domain import residents
+from bot.storage.models import Signup
 
 PROCESSES = 2
 THREADS_PER_PROCESS = 3
@@ -20,7 +20,7 @@ CAPACITY = 5
 def _sign_up_many(openids: list[str], activity_id: int, barrier, results) -> None:  # type: ignore[no-untyped-def]
     """In a fresh process: build the app from the environment and sign people up from threads."""
     from bot.app import create_app
-    from bot.simulator import WeChatPeer
+    from bot.wechat.peer import WeChatPeer
 
     app = create_app()
     peer = WeChatPeer.from_settings(app.extensions["bot"].settings)
@@ -97,6 +97,6 @@ def test_thirty_people_five_places_from_threads_and_processes(services, make_act
 
 
 def residents_openid(session, resident_id: int) -> str:  # type: ignore[no-untyped-def]
-    from bot.models import Resident
+    from bot.storage.models import Resident
 
     return session.get(Resident, resident_id).openid

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot import signups
-from bot.models import Activity, Notice, Signup, utc_now
+from bot.domain import signups
+from bot.storage.models import Activity, Notice, Signup, utc_now
 
 
 def _register(wx, *openids):  # type: ignore[no-untyped-def]
@@ -171,7 +171,7 @@ def test_my_signups_lists_places_and_positions_not_cancelled(wx, communities, ma
 
 def test_domain_is_callable_without_a_chat(services, communities, make_activity):
     """SPEC §9: every rule callable without a message (the web console will)."""
-    from bot import residents
+    from bot.domain import residents
 
     activity_id = make_activity(capacity=1)
     with services.db.transaction() as session:

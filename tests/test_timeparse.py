@@ -4,8 +4,8 @@ from datetime import datetime
 
 import pytest
 
-from bot.timefmt import to_local, to_utc_naive
-from bot.timeparse import AMBIGUOUS, END_BEFORE_START, NO_END, PAST, TOO_FAR, UNKNOWN, TimeParseError, parse_range
+from bot.domain.timefmt import to_local, to_utc_naive
+from bot.domain.timeparse import AMBIGUOUS, END_BEFORE_START, NO_END, PAST, TOO_FAR, UNKNOWN, TimeParseError, parse_range
 
 # Thursday 26 November 2026, 10:00 in Shanghai (02:00 UTC).
 NOW = to_utc_naive(datetime(2026, 11, 26, 10, 0))

@@ -11,8 +11,8 @@ import pytest
 import xmltodict
 from wechatpy.crypto import WeChatCrypto
 
-from bot.models import Resident, Signup
-from bot.simulator import WeChatPeer, sign
+from bot.storage.models import Resident, Signup
+from bot.wechat.peer import WeChatPeer, sign
 from config import texts
 from tests.conftest import Wx
 from tests.webhook_helpers import SAMPLE_APP_ID, SAMPLE_KEY, SAMPLE_TOKEN, decrypt_reply, parsed_reply, post_raw, snapshot

@@ -11,9 +11,9 @@ from datetime import timedelta
 import pytest
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from bot.keys import key
-from bot.models import Resident, utc_now
-from bot.simulator import WeChatPeer, sign
+from bot.storage.keys import key
+from bot.storage.models import Resident, utc_now
+from bot.wechat.peer import WeChatPeer, sign
 from config import texts
 from tests.webhook_helpers import parsed_reply, post_raw, snapshot
 

@@ -17,8 +17,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot import delivery, notices, queue, residents
-from bot.models import Notice, Signup, utc_now
+from bot.domain import notices, residents
+from bot.runtime import queue
+from bot.storage.models import Notice, Signup, utc_now
+from bot.wechat import delivery
 from tests.conftest import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,8 +7,8 @@ from sqlalchemy import select
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
 
-from bot.models import Base
-from bot.simulator import WeChatPeer
+from bot.storage.models import Base
+from bot.wechat.peer import WeChatPeer
 
 # WeChat's own WXBizMsgCrypt sample values (the official demo of 消息加解密).
 SAMPLE_TOKEN = "spamtest"

@@ -1,0 +1,1 @@
+"""Message → reply: understanding, the router, context, dialog state, replies."""

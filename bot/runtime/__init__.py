@@ -1,0 +1,1 @@
+"""What a process runs on: services, queues, the worker, metrics, logging, the dev runner."""

@@ -1,0 +1,162 @@
+"""Delivering notices exactly once, and the sweep that makes sure nothing due is forgotten.
+
+`deliver` claims a notice (pending → claimed, atomically, committed), sends it
+through `bot.wechat.sender`, then records the outcome. Two workers holding the same job
+cannot both send: only one claim succeeds. If a worker dies between the send and the
+record, the claim goes stale and the notice is sent again — harmlessly for a template
+message, which carries the notice key as `client_msg_id` so WeChat drops the repeat.
+A customer-service message has no such key: that one in-flight send is the only
+thing that can ever reach a person twice, and only after a crash.
+
+`sweep` creates the reminder rows that have fallen due and enqueues every pending
+notice that is due, and every stale claim. It runs at worker start and on every
+SWEEP_INTERVAL, so a flushed or restarted Redis loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from redis.exceptions import LockError
+from sqlalchemy import and_, bindparam, select
+
+from bot.domain import notices, reminders
+from bot.runtime import queue
+from bot.storage.keys import key
+from bot.storage.models import Activity, Resident, Signup, utc_now
+from bot.wechat import sender
+
+log = logging.getLogger(__name__)
+
+STARTED = "activity started before the reminder could be sent"
+
+
+def _connection(db):  # type: ignore[no-untyped-def]
+    """One connection for the whole delivery. On PostgreSQL each statement commits by itself:
+    the claim is one atomic UPDATE and every later write is fenced by the claim's time, so
+    BEGIN/COMMIT round trips would buy nothing. (SQLite keeps its BEGIN IMMEDIATE transactions.)
+    """
+    connection = db.engine.connect()
+    if db.dialect == "postgresql":
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+    return connection
+
+
+# Built once (see bot.domain.notices): the person, and the activity and place a notice is about.
+_RECIPIENT = (
+    select(
+        Resident.openid,
+        Resident.subscribed,
+        Resident.erased_at,
+        Resident.last_message_at,
+        Resident.last_event_at,
+        Activity.status.label("activity_status"),
+        Activity.start_at,
+        Signup.status.label("signup_status"),
+    )
+    .select_from(Resident)
+    .outerjoin(Activity, Activity.id == bindparam("activity_id"))
+    .outerjoin(Signup, and_(Signup.activity_id == Activity.id, Signup.resident_id == Resident.id))
+    .where(Resident.id == bindparam("resident_id"))
+)
+
+
+def deliver(services, notice_id: int, now: datetime | None = None) -> str:  # type: ignore[no-untyped-def]
+    """Send one notice once; returns its status afterwards (`skipped` if it was not ours to send).
+
+    Raises `sender.RetryLater` after giving the notice back, when WeChat asked to wait.
+    """
+    now = now or utc_now()
+    settings = services.settings
+    stale_before = now - timedelta(seconds=settings.notice_claim_timeout)
+    # Core statements on one connection, no ORM session: this runs for every single notice.
+    with _connection(services.db) as connection:
+        claim = notices.claim(connection, notice_id, now, stale_before)
+        if claim is None:
+            connection.commit()
+            return "skipped"
+        person = connection.execute(_RECIPIENT, {"activity_id": claim.activity_id, "resident_id": claim.resident_id}).one_or_none()
+        why_not = None
+        if claim.expires_at is not None and now >= claim.expires_at:
+            why_not = STARTED if claim.kind == "reminder" else "expired before it could be sent"
+        elif claim.kind == "reminder":
+            why_not = reminders.why_not_remind(
+                person.activity_status if person else None,
+                person.start_at if person else None,
+                person.signup_status if person else None,
+                claim.expires_at,
+            )
+        if person is None or person.erased_at is not None:
+            why_not = why_not or "the person erased their profile"
+        if why_not:
+            notices.finish(connection, claim.id, claim.claimed_at, "dropped", reason=why_not)
+            connection.commit()
+            return "dropped"
+        connection.commit()  # the claim is ours: from here on no other worker sends this notice
+        out = sender.Outbound(
+            key=claim.key,
+            kind=claim.kind,
+            text=claim.text,
+            openid=person.openid,
+            resident_id=claim.resident_id,
+            subscribed=person.subscribed,
+            fields=dict(claim.fields or {}),
+            activity_id=claim.activity_id,
+            last_message_at=person.last_message_at,
+            last_event_at=person.last_event_at,
+        )
+        try:
+            outcome = sender.send(services, out, now)
+        except sender.RetryLater as exc:
+            status = notices.release(connection, notice_id, claim.claimed_at, claim.attempts, exc.reason)
+            connection.commit()
+            log.info("notice %s: WeChat said not now (%s); %s", notice_id, exc.reason, status)
+            if status == "failed":
+                return status
+            raise
+        if not notices.finish(connection, notice_id, claim.claimed_at, outcome.status, channel=outcome.channel, reason=outcome.reason):
+            log.warning("notice %s: claim was taken over while sending", notice_id)
+        connection.commit()
+    if outcome.status != "sent":
+        log.info("notice %s %s: %s", notice_id, outcome.status, outcome.reason)
+    return outcome.status
+
+
+def sweep(services, now: datetime | None = None) -> dict:  # type: ignore[no-untyped-def]
+    """Create due reminders, then enqueue what is due and what a dead worker left claimed.
+
+    Returns counts. Concurrent sweeps (several workers) skip rather than queue up.
+    """
+    now = now or utc_now()
+    settings = services.settings
+    lock = services.redis.lock(key("sweep", "lock"), timeout=300, blocking=False)
+    if not lock.acquire():
+        return {"skipped": 1}
+    try:
+        with services.db.transaction() as session:
+            created = reminders.create_due(session, settings.reminder_offsets, now)
+        stale_before = now - timedelta(seconds=settings.notice_claim_timeout)
+        with services.db.session() as session:
+            due = notices.due_ids(session, now)
+            stale = notices.stale_claim_ids(session, stale_before)
+        enqueued = queue.enqueue_notices(services.redis, due, force=stale)
+    finally:
+        try:
+            lock.release()
+        except LockError:
+            log.warning("sweep lock expired before release")
+    result = {"reminders_created": created, "due": len(due), "stale_claims": len(stale), "enqueued": enqueued}
+    if created or enqueued:
+        log.info("sweep: %s", result)
+    return result
+
+
+def remind(services, activity_id: int, now: datetime | None = None) -> int:  # type: ignore[no-untyped-def]
+    """Create one activity's due reminders now and enqueue them; returns how many were enqueued."""
+    now = now or utc_now()
+    with services.db.transaction() as session:
+        reminders.create_due(session, services.settings.reminder_offsets, now, activity_id=activity_id)
+    with services.db.session() as session:
+        due = notices.due_ids(session, now, activity_id=activity_id)
+    return queue.enqueue_notices(services.redis, due)
