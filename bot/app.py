@@ -1,91 +1,92 @@
-"""The app factory: settings, database, Redis, the webhook blueprint and the feature list."""
+"""The app factory: settings, services, the webhook and pages, the CLI and the feature list."""
 
 from __future__ import annotations
-
-import logging
 
 from flask import Flask, Response, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
+from bot.chat.context import Context
 from bot.chat.router import Router
-from bot.domain.privacy import install_log_filter
-from bot.runtime.services import Services, set_current
+from bot.cli import register_cli
+from bot.domain import residents
+from bot.runtime.services import Services
+from bot.web import records, sandbox
+from bot.wechat import webhook
 from config import Settings
+from handlers import (
+    activities,
+    attendance,
+    binding,
+    broadcast,
+    checkin,
+    common,
+    hours,
+    organizer_cancel,
+    privacy,
+    publish,
+    registration,
+    roster,
+    signup,
+)
+
+# Every chat feature, in the order routes are tried (first match wins).
+FEATURES = (
+    common,
+    registration,
+    activities,
+    signup,
+    attendance,
+    binding,
+    publish,
+    roster,
+    broadcast,
+    organizer_cancel,
+    privacy,
+    checkin,
+    hours,
+)
 
 
 def build_router() -> Router:
-    """Every chat feature, in the order routes are tried (first match wins)."""
-    from handlers import (
-        activities,
-        attendance,
-        binding,
-        broadcast,
-        checkin,
-        common,
-        hours,
-        organizer_cancel,
-        privacy,
-        publish,
-        registration,
-        roster,
-        signup,
-    )
-
+    """A router of its own for one app: the features above, then what nothing else understood."""
     router = Router("bot")
-    features = (
-        common,
-        registration,
-        activities,
-        signup,
-        attendance,
-        binding,
-        publish,
-        roster,
-        broadcast,
-        organizer_cancel,
-        privacy,
-        checkin,
-        hours,
-    )
-    for feature in features:
+    for feature in FEATURES:
         router.include(feature.router)
     # Last: text nothing above understood, and other message types.
     router.include(common.fallback_router)
     return router
 
 
-def create_app(overrides: dict | None = None) -> Flask:
-    """Build the web app. `overrides` take precedence over the environment (tests use it)."""
-    settings = Settings.load(overrides)
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # Set apart from basicConfig, which does nothing once the root logger has a handler.
-    logging.getLogger().setLevel(settings.LOG_LEVEL.upper())
-    install_log_filter()  # no phone number reaches a log
+def note_contact(ctx: Context) -> None:
+    """Note that the person wrote, clicked, scanned or followed (WeChat's customer-service window).
 
+    Messages are noted at most once a minute (Redis decides which); events always, as their
+    window is a single minute.
+    """
+    event = ctx.message.type == "event"
+    if event or residents.contact_due(ctx.redis, ctx.openid):
+        residents.note_contact(ctx.conn, ctx.openid, event=event)
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the web app. `overrides` take precedence over the environment (tests use it).
+
+    Nothing here touches process-wide state: logging is configured by whoever starts the
+    process (`bot.runtime.logs.configure`), and each app owns its services and router.
+    """
+    settings = Settings.load(overrides)
     app = Flask(__name__)
     app.config["SECRET_KEY"] = settings.SECRET_KEY
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    app.config["LOG_LEVEL"] = settings.LOG_LEVEL
 
     services = Services.from_settings(settings)
-    services.router = build_router()
     app.extensions["bot"] = services
-    set_current(services)
 
-    from bot.wechat.webhook import bp as webhook_bp
-
-    app.register_blueprint(webhook_bp)
-
-    from bot.web.sandbox import bp as sandbox_bp
-
-    app.register_blueprint(sandbox_bp)
-
-    from bot.web.records import bp as records_bp
-
-    app.register_blueprint(records_bp)
-
-    from bot.cli import register_cli
-
+    webhook.init_app(app, build_router(), on_contact=note_contact)
+    app.register_blueprint(sandbox.bp)
+    app.register_blueprint(records.bp)
     register_cli(app)
 
     @app.get("/healthz")

@@ -162,10 +162,8 @@ def _finish(ctx: Context, data: dict) -> Reply:
         )
     )
     if data.get("then_signup"):
-        from handlers.signup import sign_up
-
         try:
-            return done.then(sign_up(ctx, int(data["then_signup"])))
+            return done.then(ctx.follow_up("报名", str(int(data["then_signup"]))))
         except UserError as exc:
             ctx.rollback()
             return done.then(Reply(exc.message))

@@ -13,14 +13,14 @@ import logging
 
 from bot.domain import broadcasts
 from bot.runtime import queue
-from bot.runtime.services import current_services
+from bot.runtime.services import for_jobs
 
 log = logging.getLogger(__name__)
 
 
 def fan_out_broadcast(broadcast_id: int) -> int:
     """Create every recipient's notice of a confirmed broadcast and queue their sends; returns how many."""
-    services = current_services()
+    services = for_jobs()
     stall = services.settings.notice_claim_timeout
     broadcasts.beat(services.redis, broadcast_id, stall)
     with services.db.transaction() as session:
@@ -43,7 +43,7 @@ def fan_out_broadcast(broadcast_id: int) -> int:
 
 def watch_broadcast(broadcast_id: int) -> str:
     """Check a fan-out is alive until it finishes; take it over if its worker died."""
-    services = current_services()
+    services = for_jobs()
     stall = services.settings.notice_claim_timeout
     with services.db.transaction() as session:
         unfinished = broadcast_id in broadcasts.sending(session)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.runtime.services import current_services
+from bot.runtime.services import for_jobs
 from bot.wechat import delivery
 
 
 def send_notice(notice_id: int) -> str:
     """Send one notice to its person exactly once; WeChat's "not now" raises, and RQ retries later."""
-    return delivery.deliver(current_services(), notice_id)
+    return delivery.deliver(for_jobs(), notice_id)

@@ -12,7 +12,7 @@ import logging
 from datetime import datetime, timedelta
 
 from bot.domain import hours
-from bot.runtime.services import current_services
+from bot.runtime.services import for_jobs
 from bot.storage.models import utc_now
 
 log = logging.getLogger(__name__)
@@ -23,7 +23,7 @@ def tally_activity(activity_id: int, now: datetime | None = None) -> int:
 
     Returns how many people were credited now (0 when it was already closed or is not due).
     """
-    services = current_services()
+    services = for_jobs()
     grace = timedelta(seconds=services.settings.auto_close_after)
     with services.db.transaction() as session:
         result = hours.auto_close(session, activity_id, now=now or utc_now(), grace=grace)
@@ -32,7 +32,7 @@ def tally_activity(activity_id: int, now: datetime | None = None) -> int:
 
 def close_overdue_activities(now: datetime | None = None) -> list[int]:
     """Close every published activity whose end (plus AUTO_CLOSE_AFTER) has passed; returns their ids."""
-    services = current_services()
+    services = for_jobs()
     now = now or utc_now()
     grace = timedelta(seconds=services.settings.auto_close_after)
     with services.db.transaction() as session:

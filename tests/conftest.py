@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from bot.app import create_app
+from bot.runtime import logs
 from bot.runtime.embedded_redis import ensure_redis, reachable
 from bot.storage.db import normalise_url
 from bot.storage.models import Base, utc_now
@@ -26,6 +28,12 @@ from bot.wechat.peer import WeChatPeer
 from tests.ledger_helpers import activity_at
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def pytest_configure(config):  # type: ignore[no-untyped-def]
+    # The test run starts this process: it configures logging once, as wsgi.py does for gunicorn.
+    logs.configure("INFO")
+
 TOKEN = "testtoken"
 APP_ID = "wx2c2769f8efd9abc2"
 
@@ -252,6 +260,13 @@ def make_activity(services, communities):  # type: ignore[no-untyped-def]
         )
 
     return make
+
+
+def prepend_routes(app, router) -> None:  # type: ignore[no-untyped-def]
+    """Put test-only routes in front of the app's own (first match wins)."""
+    chat = app.extensions["bot.chat"]
+    router.include(chat.router)
+    app.extensions["bot.chat"] = replace(chat, router=router)
 
 
 def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05):  # type: ignore[no-untyped-def]

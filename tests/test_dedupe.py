@@ -21,7 +21,7 @@ from bot.domain import residents
 from bot.storage.models import Resident, Signup
 from bot.wechat import dedupe
 from config import texts
-from tests.conftest import wait_for
+from tests.conftest import prepend_routes, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,9 +62,7 @@ def slow_route(app):
         time.sleep(gate["seconds"])
         return Reply(f"第{len(calls)}次处理")
 
-    services = app.extensions["bot"]
-    router.include(services.router)
-    services.router = router
+    prepend_routes(app, router)
     return calls, gate
 
 
@@ -138,9 +136,7 @@ def test_events_differing_in_any_identity_field_are_not_retries(app, wx, other):
         seen.append(ctx.openid)
         return Reply("ok")
 
-    services = app.extensions["bot"]
-    router.include(services.router)
-    services.router = router
+    prepend_routes(app, router)
     base = {"openid": "event-user", "event": "CLICK", "key": "REGISTER", "create_time": 1700000000}
     changed = {**base, **other}
     for fields in (base, changed):
@@ -251,8 +247,8 @@ def test_a_slow_handler_keeps_its_claim_beyond_the_lease(app, wx, slow_route, mo
 def test_after_the_first_copy_crashed_a_retry_is_handled(app, wx, db, make_activity, monkeypatch):
     activity_id = make_activity()
     wx.register(user="crash-user")
-    services = app.extensions["bot"]
-    real_dispatch = services.router.dispatch
+    chat_router = app.extensions["bot.chat"].router
+    real_dispatch = chat_router.dispatch
     crashes = []
 
     def crash_once(ctx):  # type: ignore[no-untyped-def]
@@ -261,7 +257,7 @@ def test_after_the_first_copy_crashed_a_retry_is_handled(app, wx, db, make_activ
             raise RuntimeError("the database went away mid-request")
         return real_dispatch(ctx)
 
-    monkeypatch.setattr(services.router, "dispatch", crash_once)
+    monkeypatch.setattr(chat_router, "dispatch", crash_once)
     app.testing = False  # let Flask answer 500 as in production instead of re-raising
     request = wx.peer.signed(wx.peer.text_xml("crash-user", f"报名 {activity_id}", msg_id=880008))
     assert _post(app, request).status_code == 500
@@ -278,7 +274,7 @@ import bot.wechat.dedupe, bot.wechat.webhook
 from bot.app import create_app
 
 bot.wechat.dedupe.CLAIM_SECONDS = 0.6
-bot.wechat.webhook._handle = lambda services, message: time.sleep(3600)  # stuck until killed
+bot.wechat.webhook._handle = lambda services, chat, message: time.sleep(3600)  # stuck until killed
 app = create_app()
 request = json.loads(sys.argv[1])
 app.test_client().post("/wechat", query_string=request["query"], data=request["body"].encode())

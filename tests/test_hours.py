@@ -167,11 +167,11 @@ def test_crediting_one_activity_from_two_processes_at_once_writes_one_entry_each
         "from datetime import datetime\n"
         "from decimal import Decimal\n"
         "from bot.domain import hours\n"
-        "from bot.runtime.services import current_services\n"
+        "from bot.runtime.services import for_jobs\n"
         "from jobs.tally import tally_activity\n"
         f"time.sleep(max(0, {go} - time.time()))\n"
         f"tally_activity({activity_id}, now=datetime.fromisoformat('{now}'))\n"
-        "with current_services().db.transaction() as session:\n"
+        "with for_jobs().db.transaction() as session:\n"
         f"    for rid in {people!r}:\n"
         f"        hours.credit(session, resident_id=rid, activity_id={activity_id}, hours=Decimal('1'), reason='race')\n"
     )

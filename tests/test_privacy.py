@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from bot.domain.privacy import mask_phones
+from bot.runtime.logs import mask_phones
 from bot.storage.models import HourEntry, Notice, Resident, Signup, utc_now
 from tests.organizer_helpers import make_residents, sign_up_all
 

@@ -76,7 +76,7 @@ def test_reminders_go_to_confirmed_participants_only(app, services, wx, full_act
     assert "已取消" in wx.say(f"取消 {other}", user="u-c")
     start = start_of(services, full_activity)
 
-    result = delivery.sweep(services, now=start - timedelta(hours=1))  # the 2 h reminder is due
+    result = sweeps.sweep(services, now=start - timedelta(hours=1))  # the 2 h reminder is due
     assert result["reminders_created"] == 1
     run_jobs(services)
 
@@ -85,12 +85,12 @@ def test_reminders_go_to_confirmed_participants_only(app, services, wx, full_act
     assert outbox(app, "u-b") == [] and outbox(app, "u-c") == []
     assert [(n.kind, n.status, n.channel) for n in rows(services)] == [("reminder", "sent", "sandbox")]
     # Sweeping again creates and sends nothing more.
-    assert delivery.sweep(services, now=start - timedelta(minutes=50))["reminders_created"] == 0
+    assert sweeps.sweep(services, now=start - timedelta(minutes=50))["reminders_created"] == 0
 
 
 def test_a_reminder_that_cannot_go_out_before_the_start_is_dropped(services, wx, full_activity, make_activity):
     start = start_of(services, full_activity)
-    delivery.sweep(services, now=start - timedelta(hours=1))
+    sweeps.sweep(services, now=start - timedelta(hours=1))
     [reminder] = rows(services, kind="reminder")
     # The workers were down until after the start.
     assert delivery.deliver(services, reminder.id, now=start + timedelta(minutes=1)) == "dropped"
@@ -101,7 +101,7 @@ def test_a_reminder_that_cannot_go_out_before_the_start_is_dropped(services, wx,
     late = make_activity(title="法治宣传讲座", start=utc_now() + timedelta(hours=5), hours_long=1)
     wx.say(f"报名 {late}", user="u-c")
     late_start = start_of(services, late)
-    delivery.sweep(services, now=late_start + timedelta(minutes=10))
+    sweeps.sweep(services, now=late_start + timedelta(minutes=10))
     [missed] = rows(services, activity_id=late)
     assert (missed.status, missed.reason) == ("dropped", "activity started before the reminder could be sent")
 
@@ -112,7 +112,7 @@ def test_only_the_latest_due_reminder_goes_when_several_fell_due(services, full_
         # u-a has held the place for days: both the 24 h and the 2 h reminders are owed.
         for signup in session.execute(select(Signup).where(Signup.activity_id == full_activity)).scalars():
             signup.confirmed_at = start - timedelta(days=3)
-    delivery.sweep(services, now=start - timedelta(hours=1))
+    sweeps.sweep(services, now=start - timedelta(hours=1))
     by_offset = {n.key.split(":")[2]: n for n in rows(services, kind="reminder")}
     assert by_offset["7200"].status == "pending"
     assert (by_offset["86400"].status, by_offset["86400"].reason) == ("dropped", "overtaken by a later reminder")
@@ -123,7 +123,7 @@ def test_someone_who_signed_up_after_the_reminder_moment_is_not_reminded(service
     with services.db.transaction() as session:
         for signup in session.execute(select(Signup).where(Signup.activity_id == full_activity)).scalars():
             signup.confirmed_at = start - timedelta(minutes=90)
-    assert delivery.sweep(services, now=start - timedelta(hours=1))["reminders_created"] == 0
+    assert sweeps.sweep(services, now=start - timedelta(hours=1))["reminders_created"] == 0
 
 
 def test_schedule_reminders_puts_each_due_moment_on_rqs_scheduler(services, full_activity):
@@ -163,7 +163,7 @@ def test_leave_gives_the_place_to_the_next_in_line_who_is_told(app, services, wx
     with services.db.transaction() as session:
         signup = session.execute(select(Signup).where(Signup.status == "confirmed")).scalar_one()
         signup.confirmed_at = start - timedelta(hours=3)
-    delivery.sweep(services, now=start - timedelta(hours=1))
+    sweeps.sweep(services, now=start - timedelta(hours=1))
     run_jobs(services)
     assert len(outbox(app, "u-b")) == 2 and outbox(app, "u-a") == []
 
@@ -171,7 +171,7 @@ def test_leave_gives_the_place_to_the_next_in_line_who_is_told(app, services, wx
 # ── 停办 ────────────────────────────────────────────────────────────────────
 def test_an_organizer_cancels_and_everyone_holding_or_awaiting_a_place_is_told(app, services, wx, full_activity, organizer):
     start = start_of(services, full_activity)
-    delivery.sweep(services, now=start - timedelta(hours=1))  # a reminder is waiting to go
+    sweeps.sweep(services, now=start - timedelta(hours=1))  # a reminder is waiting to go
 
     reply = wx.say(f"停办 {full_activity} 暴雨预警 改期另行通知", user=organizer)
     assert "已停办" in reply and "将通知 2 位" in reply
@@ -208,7 +208,7 @@ def test_an_organizer_of_another_community_may_not_cancel(services, wx, make_act
 # ── changes ─────────────────────────────────────────────────────────────────
 def test_a_change_of_time_tells_everyone_once_and_drops_reminders_for_the_old_time(app, services, full_activity):
     start = start_of(services, full_activity)
-    delivery.sweep(services, now=start - timedelta(hours=1))
+    sweeps.sweep(services, now=start - timedelta(hours=1))
     new_start = start + timedelta(days=1)
     with services.db.transaction() as session:
         result = activity_changes.change(session, full_activity, start_at=new_start, place="社区活动中心二楼")
@@ -243,7 +243,7 @@ def test_a_notice_is_claimed_before_it_is_sent_and_a_dead_workers_claim_is_taken
     assert delivery.deliver(services, notice.id) == "skipped"  # someone is sending it right now
     with services.db.transaction() as session:
         session.get(Notice, notice.id).claimed_at = utc_now() - timedelta(seconds=services.settings.notice_claim_timeout + 1)
-    assert delivery.sweep(services)["stale_claims"] == 1
+    assert sweeps.sweep(services)["stale_claims"] == 1
     assert delivery.deliver(services, notice.id) == "sent"  # that worker died: taken over
     assert rows(services)[0].attempts == 2  # two claims: the first send and the takeover
 

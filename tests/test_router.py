@@ -8,21 +8,16 @@ import logging
 import time
 
 import pytest
+from sqlalchemy import select
 
 from bot.chat.reply import Reply
 from bot.chat.router import Router
 from bot.domain.errors import UserError
-from bot.storage.models import Resident
+from bot.runtime import queue
+from bot.storage.models import Notice, Resident
 from bot.wechat.peer import WeChatPeer
 from config import texts
-from tests.conftest import Wx, wait_for
-
-
-def _prepend(app, router: Router) -> None:  # type: ignore[no-untyped-def]
-    """Put test-only routes in front of the app's own (first match wins)."""
-    services = app.extensions["bot"]
-    router.include(services.router)
-    services.router = router
+from tests.conftest import Wx, prepend_routes, wait_for
 
 
 def _resident(db, openid: str) -> Resident | None:  # type: ignore[no-untyped-def]
@@ -33,15 +28,28 @@ def _resident(db, openid: str) -> Resident | None:  # type: ignore[no-untyped-de
 # ── every app has its own routes ──────────────────────────────────────────
 
 
+def test_a_second_app_does_not_take_over_the_first_apps_notices(app, make_app, wx, services, make_activity):
+    """Each app enqueues the notices its requests create on its own Redis (no process-wide "current" one)."""
+    make_app(REDIS_URL="redis://127.0.0.1:1/0")  # built later, with a Redis that is nowhere
+    activity_id = make_activity(capacity=1)
+    for person in ("first", "second"):
+        wx.register(user=person)
+        wx.say(f"报名 {activity_id}", user=person)
+    assert "已取消" in wx.say(f"取消 {activity_id}", user="first")  # "second" moves up and is told
+    with services.db.autocommit() as conn:
+        notice_id = conn.execute(select(Notice.id).where(Notice.kind == "promotion")).scalar_one()
+    assert queue.get(services.redis, queue.NOTICES).job_ids == [queue.send_job_id(notice_id)]
+
+
 def test_a_second_app_has_its_own_routes(app, make_app, wx):
     second = make_app()
-    first_router = app.extensions["bot"].router
-    second_router = second.extensions["bot"].router
+    first_router = app.extensions["bot.chat"].router
+    second_router = second.extensions["bot.chat"].router
     assert first_router is not second_router
     assert [(r.kind, r.match) for r in first_router.routes] == [(r.kind, r.match) for r in second_router.routes]
     # Building apps does not pile routes up anywhere.
     third = make_app()
-    assert len(third.extensions["bot"].router.routes) == len(first_router.routes)
+    assert len(third.extensions["bot.chat"].router.routes) == len(first_router.routes)
 
     extra = Router("only-in-second")
 
@@ -50,7 +58,7 @@ def test_a_second_app_has_its_own_routes(app, make_app, wx):
         """Answer the password."""
         return Reply("天王盖地虎")
 
-    _prepend(second, extra)
+    prepend_routes(second, extra)
     assert Wx(second, wx.peer).say("暗号", user="router-user") == "天王盖地虎"
     assert wx.say("暗号", user="router-user-2").startswith("没听懂")  # the first app never learnt it
     assert Wx(third, wx.peer).say("暗号", user="router-user-3").startswith("没听懂")
@@ -64,7 +72,7 @@ def test_the_first_matching_route_wins(app, wx):
         """Shadow 帮助."""
         return Reply("先到先得")
 
-    _prepend(app, early)
+    prepend_routes(app, early)
     assert wx.say("帮助", user="first-match") == "先到先得"
 
 
@@ -129,7 +137,7 @@ def test_exit_interrupts_any_dialog_not_just_registration(app, wx, services):
         """Take any answer."""
         return Reply(f"收到：{ctx.text}")
 
-    _prepend(app, quiz)
+    prepend_routes(app, quiz)
     wx.say("问答", user="quizzer")
     assert wx.say("随便", user="quizzer") == "收到：随便"
     assert wx.say("退出", user="quizzer") == texts.EXITED
@@ -165,7 +173,7 @@ def failing_routes(app):
         ctx.session.flush()
         raise UserError("这件事不能做。")
 
-    _prepend(app, router)
+    prepend_routes(app, router)
 
 
 def test_an_unexpected_error_is_logged_and_the_person_told_busy(wx, db, communities, failing_routes, caplog):

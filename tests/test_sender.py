@@ -20,6 +20,7 @@ from bot.storage.keys import key
 from bot.storage.models import Notice, Signup, utc_now
 from bot.wechat import delivery, sender
 from bot.wechat.throttle import RateLimiter
+from jobs import sweeps
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -233,7 +234,7 @@ def test_refusals_are_recorded_as_undeliverable_and_never_retried(live, wechat_a
     assert wechat_api.stats()["calls"][endpoint] == 1
     assert live.redis.hget(Job.key_for(queue.send_job_id(notice_id)), "status") in (None, b"finished")
     # A later sweep does not pick it up again.
-    assert delivery.sweep(live)["due"] == 0
+    assert sweeps.sweep(live)["due"] == 0
 
 
 def test_a_send_that_gave_up_is_failed_with_the_reason(live, wechat_api):

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from config import Settings, SettingsError
@@ -12,6 +17,9 @@ def clean_env(monkeypatch):  # type: ignore[no-untyped-def]
     for name in Settings.__dataclass_fields__:
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
+
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_precedence_environment_over_dotenv_over_defaults(clean_env, tmp_path):
@@ -71,15 +79,26 @@ def test_malformed_settings_stop_start_up(clean_env, tmp_path, name, value):
     assert name in str(err.value) or value in str(err.value) or "duration" in str(err.value)
 
 
-def test_the_app_logs_at_the_level_set(clean_env, tmp_path):
+def test_the_process_logs_at_the_level_set_and_masks_phones(clean_env, tmp_path):
+    """wsgi.py starts gunicorn's and the CLI's processes: it configures logging, once."""
+    script = (
+        "import logging, wsgi\n"
+        "print(logging.getLevelName(logging.getLogger().level))\n"
+        "logging.getLogger('some.module').error('called 13800138000')\n"
+    )
+    env = {**os.environ, "LOG_LEVEL": "warning", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "WARNING"
+    assert "138****8000" in done.stderr and "13800138000" not in done.stderr
+
+
+def test_building_an_app_leaves_the_process_logging_alone(clean_env, tmp_path):
     import logging
 
     from bot.app import create_app
 
     root = logging.getLogger()
-    before = root.level
-    try:
-        create_app({"LOG_LEVEL": "warning", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
-        assert root.level == logging.WARNING
-    finally:
-        root.setLevel(before)
+    before = (root.level, list(root.handlers), logging.getLogRecordFactory())
+    create_app({"LOG_LEVEL": "DEBUG", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}).extensions["bot"].close()
+    assert (root.level, list(root.handlers), logging.getLogRecordFactory()) == before

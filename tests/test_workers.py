@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from bot.domain import notices, residents
 from bot.runtime import queue
 from bot.storage.models import Notice, Signup, utc_now
-from bot.wechat import delivery
+from jobs import sweeps
 from tests.conftest import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,7 +125,7 @@ def status_counts(services) -> Counter:  # type: ignore[no-untyped-def]
 def test_reminders_scheduled_before_a_redis_flush_are_each_delivered_once(live, make_activity, workers, wechat_api):
     start = utc_now() + timedelta(minutes=90)  # the 2 h reminder is due
     swept = confirmed_people(live, make_activity, 4, start)
-    delivery.sweep(live)  # these reminders were created and their jobs queued…
+    sweeps.sweep(live)  # these reminders were created and their jobs queued…
     unswept = confirmed_people(live, make_activity, 3, start + timedelta(minutes=5))  # …these not yet
     assert len(queue.get(live.redis, queue.NOTICES)) == 4
 

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from bot.chat.conversation import Conversation, ConversationStore
+from bot.chat.reply import Reply
 from bot.chat.understanding import Intent, normalise
+from bot.domain import residents
 from bot.domain.errors import UserError
+from bot.runtime.services import Services
+from bot.storage.models import Resident
 from config import texts
-
-if TYPE_CHECKING:
-    from bot.runtime.services import Services
-    from bot.storage.models import Resident
 
 
 class Context:
@@ -30,6 +30,8 @@ class Context:
         self.scene: str = ""
         self._session: Session | None = None
         self._conn: Connection | None = None
+        # Set by the router that dispatches this message: runs another command's handler.
+        self.run_command: Callable[[Context, str, str], Reply] | None = None
 
     # ── text ───────────────────────────────────────────────────────────────
     @cached_property
@@ -79,9 +81,14 @@ class Context:
     @cached_property
     def resident(self) -> Resident:
         """The sender's row, created on first contact."""
-        from bot.domain import residents
-
         return residents.get_or_create(self.session, self.openid)
+
+    def follow_up(self, word: str, args: str = "") -> Reply:
+        """Run command `word` with `args` now, as if the person had sent it (registration
+        finishing a sign-up it interrupted). Refusals propagate to the caller."""
+        if self.run_command is None:
+            raise RuntimeError("follow_up needs a router to dispatch this message")
+        return self.run_command(self, word, args)
 
     def commit(self) -> None:
         if self._session is not None:

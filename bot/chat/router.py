@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from bot.chat.context import Context
 from bot.chat.reply import Reply
-from bot.chat.understanding import understand
+from bot.chat.understanding import Intent, understand
 from bot.domain.errors import UserError
 from config import texts
 
@@ -126,8 +126,17 @@ class Router:
             return self.find("event", event)
         return self.find("message", msg.type) or self.find("message", "*")
 
+    def run_command(self, ctx: Context, word: str, args: str = "") -> Reply:
+        """Run the handler of text command `word` with `args` on this message's context."""
+        route = self.find("text", word)
+        if route is None:
+            raise LookupError(f"no handler for {word!r}")
+        ctx.intent = Intent(word, args)
+        return route.handler(ctx)
+
     def dispatch(self, ctx: Context) -> Reply:
         """Run the chosen handler; refusals become replies, bugs become `系统繁忙`."""
+        ctx.run_command = self.run_command
         try:
             route = self.route_for(ctx)
             if route is None:

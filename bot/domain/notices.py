@@ -24,7 +24,6 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.runtime import queue
 from bot.storage.db import insert_for
 from bot.storage.models import Notice, Resident, utc_now
 
@@ -110,10 +109,12 @@ def _enqueue_committed(session: Session) -> None:
     ids = session.info.pop(_TO_ENQUEUE, [])
     if not ids:
         return
-    from bot.runtime.services import current_services
-
+    enqueue = session.info.get("enqueue_notices")
+    if enqueue is None:  # a database opened without a queue (a script): the sweep sends them
+        log.info("%d notices committed with no queue at hand; the sweep will enqueue them", len(ids))
+        return
     try:
-        queue.enqueue_notices(current_services().redis, ids)
+        enqueue(ids)
     except Exception:  # Redis trouble must not fail the request; the sweep catches up
         log.warning("could not enqueue %d notices now; the sweep will", len(ids), exc_info=True)
 

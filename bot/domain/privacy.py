@@ -1,4 +1,4 @@
-"""Privacy: erasing a person's profile (`注销`), and keeping phone numbers out of logs.
+"""Privacy: erasing a person's profile (`注销`). (Phone numbers are kept out of logs by `bot.runtime.logs`.)
 
 Erasure keeps only what the hours ledger needs, anonymised: the resident row stays (its
 hour entries point at it, so totals per community and year still add up) but loses
@@ -9,7 +9,6 @@ so the same WeChat user writing again starts as a new, unregistered person.
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from datetime import datetime
 
@@ -22,60 +21,6 @@ from bot.storage.models import Activity, Notice, Resident, Signup, utc_now
 log = logging.getLogger(__name__)
 
 ERASED_OPENID_PREFIX = "erased:"
-
-# An 11-digit mainland mobile number not inside a longer run of digits, with or without
-# +86 in front and the spaces or dashes people type (`138 0013 8000`).
-_MOBILE = re.compile(r"(?<!\d)((?:\+?86[- ]?)?)(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?!\d)")
-
-
-def mask_phones(text: str) -> str:
-    """Replace every mobile number in `text` by its masked form `138****8000`."""
-    return _MOBILE.sub(r"\1\2****\4", text)
-
-
-class PhoneMaskFilter(logging.Filter):
-    """Masks mobile numbers in a log record's message, arguments and traceback."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken format string is logging's problem, not ours
-            return True
-        masked = mask_phones(message)
-        if masked != message:
-            record.msg, record.args = masked, None
-        if record.exc_info and not record.exc_text:
-            # Exceptions carry SQL parameters and user input; format them now, masked.
-            record.exc_text = mask_phones(logging.Formatter().formatException(record.exc_info))
-        elif record.exc_text:
-            record.exc_text = mask_phones(record.exc_text)
-        if record.stack_info:
-            record.stack_info = mask_phones(record.stack_info)
-        return True
-
-
-_FILTER = PhoneMaskFilter()
-
-
-def install_log_filter() -> None:
-    """Mask phone numbers in every log record this process creates, whatever logger or handler.
-
-    A filter on one logger misses records of its children, and one on a handler misses
-    handlers added later (gunicorn's, pytest's); wrapping the record factory covers all.
-    Installing twice is harmless.
-    """
-    factory = logging.getLogRecordFactory()
-    if getattr(factory, "masks_phones", False):
-        return
-
-    def masking_factory(*args, **kwargs) -> logging.LogRecord:  # type: ignore[no-untyped-def]
-        record = factory(*args, **kwargs)
-        _FILTER.filter(record)
-        return record
-
-    masking_factory.masks_phones = True  # type: ignore[attr-defined]
-    logging.setLogRecordFactory(masking_factory)
-
 
 def erase(session: Session, resident: Resident, now: datetime | None = None) -> int:
     """Erase the person's profile; returns how many future places were given up.

@@ -1,20 +1,24 @@
 """The long-lived parts one process shares: settings, database, Redis.
 
-Built once by the app factory (web) or by the worker; handlers reach them through
-their `Context`, jobs through `current_services()`. Nothing connects at import time.
+Built by whoever needs them, explicitly: the app factory for each web app (handlers
+reach them through their `Context`), the worker for the jobs it runs (jobs reach them
+through `for_jobs()`). Nothing connects at import time, and no module keeps "the
+current services" for others: two apps in one process each keep their own.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from functools import partial
 
 from redis import Redis
 
+from bot.runtime import queue
 from bot.storage.db import Database
-
-if TYPE_CHECKING:
-    from bot.chat.router import Router
 from config import Settings
 
 
@@ -23,34 +27,43 @@ class Services:
     settings: Settings
     db: Database
     redis: Redis
-    # The web app's router (None in workers, which answer no messages).
-    router: Router | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
-        return cls(
-            settings=settings,
-            db=Database(settings.DATABASE_URL),
-            redis=Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=2),
-        )
+        redis = Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=2)
+        # Notices written in a session are enqueued on this Redis once it commits (bot.domain.notices).
+        db = Database(settings.DATABASE_URL, session_info={"enqueue_notices": partial(queue.enqueue_notices, redis)})
+        return cls(settings=settings, db=db, redis=redis)
 
     def close(self) -> None:
         self.db.dispose()
         self.redis.close()
 
 
-_current: Services | None = None
+# The services of the worker running the current job (set by `running_jobs`).
+_job_services: ContextVar[Services | None] = ContextVar("job_services", default=None)
+_standalone: Services | None = None
+_standalone_lock = threading.Lock()
 
 
-def set_current(services: Services) -> None:
-    """Make these the services that jobs in this process use."""
-    global _current
-    _current = services
+@contextmanager
+def running_jobs(services: Services) -> Iterator[None]:
+    """Jobs run inside this block use `services` (the worker wraps each job in it)."""
+    token = _job_services.set(services)
+    try:
+        yield
+    finally:
+        _job_services.reset(token)
 
 
-def current_services() -> Services:
-    """The services of this process; jobs build them from the settings on first use."""
-    global _current
-    if _current is None:
-        _current = Services.from_settings(Settings.load())
-    return _current
+def for_jobs() -> Services:
+    """The services a job runs with: its worker's; outside a worker (a job function called
+    by hand, RQ's own `rq worker`), services built once from the settings."""
+    services = _job_services.get()
+    if services is not None:
+        return services
+    global _standalone
+    with _standalone_lock:
+        if _standalone is None:
+            _standalone = Services.from_settings(Settings.load())
+        return _standalone

@@ -36,7 +36,8 @@ from rq.scheduler import RQScheduler
 from rq.serializers import JSONSerializer
 
 from bot.runtime import queue
-from bot.wechat import delivery
+from bot.runtime.services import Services, running_jobs
+from jobs import sweeps
 
 log = logging.getLogger(__name__)
 
@@ -91,9 +92,16 @@ class Scheduler(RQScheduler):
 
 
 class Worker(SimpleWorker):
-    """RQ's in-process worker, which also keeps the periodic sweep scheduled."""
+    """RQ's in-process worker: runs each job with its own services, and keeps the periodic sweep scheduled."""
 
     sweep_interval = 30
+    services: Services | None = None
+
+    def perform_job(self, job, queue):  # type: ignore[no-untyped-def]
+        if self.services is None:
+            return super().perform_job(job, queue)
+        with running_jobs(self.services):
+            return super().perform_job(job, queue)
 
     def _start_scheduler(self, burst=False, logging_level="INFO", date_format=None, log_format=None) -> None:  # type: ignore[no-untyped-def]
         # RQ's own, but with the Scheduler above.
@@ -115,7 +123,7 @@ class Worker(SimpleWorker):
             log.warning("could not schedule the next sweep", exc_info=True)
 
 
-def build(services, name: str | None = None) -> Worker:  # type: ignore[no-untyped-def]
+def build(services: Services, name: str | None = None) -> Worker:
     """A worker on every queue, in priority order, with its own Redis connection."""
     settings = services.settings
     worker = Worker(
@@ -127,16 +135,17 @@ def build(services, name: str | None = None) -> Worker:  # type: ignore[no-untyp
         maintenance_interval=settings.sweep_interval,
     )
     worker.sweep_interval = settings.sweep_interval
+    worker.services = services
     return worker
 
 
-def run(services, *, burst: bool = False, name: str | None = None, log_level: str = "INFO") -> bool:  # type: ignore[no-untyped-def]
+def run(services: Services, *, burst: bool = False, name: str | None = None, log_level: str = "INFO") -> bool:
     """Sweep once (a restarted or flushed Redis may have lost queued work), then work.
 
     With `burst` the worker stops when the queues are empty. Returns whether any job ran.
     """
     worker = build(services, name)
-    result = delivery.sweep(services)
+    result = sweeps.sweep(services)
     log.info("start-up sweep: %s", result)
     queue.schedule_sweep(worker.connection, worker.sweep_interval)
     return worker.work(burst=burst, with_scheduler=True, logging_level=log_level)

@@ -134,10 +134,12 @@ def insert_for(bind: Connection | Session):  # type: ignore[no-untyped-def]
 class Database:
     """An engine and its session factory."""
 
-    def __init__(self, url: str, *, autocommit: bool = False):
+    def __init__(self, url: str, *, autocommit: bool = False, session_info: dict | None = None):
+        """`session_info` is copied into every session's `info` (how the domain reaches
+        the hooks its owner gave it, such as where to enqueue notices after a commit)."""
         self.url = normalise_url(url)
         self.engine = make_engine(self.url, autocommit=autocommit)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False, info=dict(session_info or {}))
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         if self.engine.dialect.name != "sqlite":
             event.listen(self.engine, "connect", _track_socket)

@@ -1,4 +1,4 @@
-"""Delivering notices exactly once, and the sweep that makes sure nothing due is forgotten.
+"""Delivering notices exactly once.
 
 `deliver` claims a notice (pending → claimed, atomically, committed), sends it
 through `bot.wechat.sender`, then records the outcome. Two workers holding the same job
@@ -8,9 +8,7 @@ message, which carries the notice key as `client_msg_id` so WeChat drops the rep
 A customer-service message has no such key: that one in-flight send is the only
 thing that can ever reach a person twice, and only after a crash.
 
-`sweep` creates the reminder rows that have fallen due and enqueues every pending
-notice that is due, and every stale claim. It runs at worker start and on every
-SWEEP_INTERVAL, so a flushed or restarted Redis loses nothing.
+The sweep that makes sure nothing due is forgotten is a job: `jobs.sweeps`.
 """
 
 from __future__ import annotations
@@ -18,12 +16,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from redis.exceptions import LockError
 from sqlalchemy import and_, bindparam, select
 
 from bot.domain import notices, reminders
-from bot.runtime import queue
-from bot.storage.keys import key
 from bot.storage.models import Activity, Resident, Signup, utc_now
 from bot.wechat import sender
 
@@ -121,42 +116,3 @@ def deliver(services, notice_id: int, now: datetime | None = None) -> str:  # ty
     if outcome.status != "sent":
         log.info("notice %s %s: %s", notice_id, outcome.status, outcome.reason)
     return outcome.status
-
-
-def sweep(services, now: datetime | None = None) -> dict:  # type: ignore[no-untyped-def]
-    """Create due reminders, then enqueue what is due and what a dead worker left claimed.
-
-    Returns counts. Concurrent sweeps (several workers) skip rather than queue up.
-    """
-    now = now or utc_now()
-    settings = services.settings
-    lock = services.redis.lock(key("sweep", "lock"), timeout=300, blocking=False)
-    if not lock.acquire():
-        return {"skipped": 1}
-    try:
-        with services.db.transaction() as session:
-            created = reminders.create_due(session, settings.reminder_offsets, now)
-        stale_before = now - timedelta(seconds=settings.notice_claim_timeout)
-        with services.db.session() as session:
-            due = notices.due_ids(session, now)
-            stale = notices.stale_claim_ids(session, stale_before)
-        enqueued = queue.enqueue_notices(services.redis, due, force=stale)
-    finally:
-        try:
-            lock.release()
-        except LockError:
-            log.warning("sweep lock expired before release")
-    result = {"reminders_created": created, "due": len(due), "stale_claims": len(stale), "enqueued": enqueued}
-    if created or enqueued:
-        log.info("sweep: %s", result)
-    return result
-
-
-def remind(services, activity_id: int, now: datetime | None = None) -> int:  # type: ignore[no-untyped-def]
-    """Create one activity's due reminders now and enqueue them; returns how many were enqueued."""
-    now = now or utc_now()
-    with services.db.transaction() as session:
-        reminders.create_due(session, services.settings.reminder_offsets, now, activity_id=activity_id)
-    with services.db.session() as session:
-        due = notices.due_ids(session, now, activity_id=activity_id)
-    return queue.enqueue_notices(services.redis, due)

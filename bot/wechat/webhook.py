@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Flask, Response, abort, current_app, request
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidSignatureException
@@ -24,7 +26,7 @@ from wechatpy.utils import check_signature
 
 from bot.chat.context import Context
 from bot.chat.reply import Reply
-from bot.domain import residents
+from bot.chat.router import Router
 from bot.runtime import metrics
 from bot.runtime.services import Services
 from bot.wechat.dedupe import Dedupe, message_key
@@ -201,33 +203,42 @@ def respond(reply_xml: bytes | None, crypto: WeChatCrypto | None) -> Response:
     return Response(reply_xml, mimetype="application/xml")
 
 
+@dataclass(frozen=True)
+class Chat:
+    """What the webhook hands each message to, as the factory set it up."""
+
+    router: Router
+    # Called before each message is handled (not for unfollows): notes the person's contact,
+    # which opens WeChat's customer-service window. Given by the factory so the protocol
+    # layer needs no domain rules of its own.
+    on_contact: Callable[[Context], None]
+
+
+def init_app(app: Flask, router: Router, on_contact: Callable[[Context], None]) -> None:
+    """Serve the webhook on `app`, answering messages with `router`."""
+    app.extensions["bot.chat"] = Chat(router, on_contact)
+    app.register_blueprint(bp)
+
+
 @bp.post("/wechat")
 def receive() -> Response:
     services: Services = current_app.extensions["bot"]
+    chat: Chat = current_app.extensions["bot.chat"]
     message, crypto = read_message(services.settings)
     metrics.MESSAGES.labels(message.type).inc()
-    return respond(Dedupe(services.redis).once(message_key(message), lambda: _handle(services, message)), crypto)
+    return respond(Dedupe(services.redis).once(message_key(message), lambda: _handle(services, chat, message)), crypto)
 
 
-def _handle(services: Services, message: BaseMessage) -> bytes:
+def _handle(services: Services, chat: Chat, message: BaseMessage) -> bytes:
     """Dispatch one message and render the reply (the same bytes go to every retry)."""
     ctx = Context(services, message)
     try:
-        _touch(ctx)
-        reply: Reply = services.router.dispatch(ctx)
+        if not (message.type == "event" and message.event == "unsubscribe"):
+            try:
+                chat.on_contact(ctx)
+            except Exception:  # a missed contact note must not cost the person their answer
+                log.exception("could not record contact")
+        reply: Reply = chat.router.dispatch(ctx)
     finally:
         ctx.close()
     return render_text(message, reply.text or "") if reply else b"success"
-
-
-def _touch(ctx: Context) -> None:
-    """Note the contact (WeChat's customer-service window) before handling."""
-    message = ctx.message
-    if message.type == "event" and message.event == "unsubscribe":
-        return
-    event = message.type == "event"
-    try:
-        if event or residents.contact_due(ctx.redis, ctx.openid):
-            residents.note_contact(ctx.conn, ctx.openid, event=event)
-    except Exception:
-        log.exception("could not record contact")
