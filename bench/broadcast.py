@@ -43,7 +43,7 @@ from urllib.parse import urlencode
 from sqlalchemy import func, select
 
 from bench.common import APP_ID, TOKEN, fake_api_env, fake_call, insert_residents, peak_rss_mb, resident_row, serve, start_workers, stop
-from bot.domain import residents
+from bot.domain import communities, residents
 from bot.runtime.services import Services
 from bot.storage.db import normalise_url
 from bot.storage.models import Broadcast, Notice, utc_now
@@ -66,8 +66,8 @@ def seed(services: Services, count: int) -> None:
     """The organizer, `count` residents in 大社区 and 10 in 小社区, all registered and following."""
     now = utc_now()
     with services.db.transaction() as session:
-        big = residents.add_community(session, BIG)
-        small = residents.add_community(session, SMALL)
+        big = communities.add(session, BIG)
+        small = communities.add(session, SMALL)
         residents.grant_role(session, ORGANIZER, "organizer").name = "王组织"
         rows = [
             resident_row(i, f"{'big' if i < count else 'small'}-{i}", big.id if i < count else small.id, now) for i in range(count + 10)

@@ -46,7 +46,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.engine import make_url
 
 from bench.common import APP_ID, fake_api_env, fake_call, insert_residents, peak_rss_mb, resident_row, start_workers, stop
-from bot.domain import activities, residents
+from bot.domain import activities, communities
 from bot.storage.db import Database
 from bot.storage.models import Notice, Resident, Signup, utc_now
 from bot.storage.schema import reset_database
@@ -66,7 +66,7 @@ def seed(db: Database, count: int) -> None:
     now = utc_now()
     start = now + timedelta(minutes=90)
     with db.transaction() as session:
-        community = residents.add_community(session, "南乾元社区")
+        community = communities.add(session, "南乾元社区")
         insert_residents(session, [resident_row(i, f"bench-{i}", community.id, now) for i in range(count)])
         resident_ids = list(session.execute(select(Resident.id).order_by(Resident.id)).scalars())
         signups = []

@@ -46,8 +46,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 from bench.common import APP_ID, TOKEN, app_env, insert_residents, resident_row, serve, stop
-from bot.cli import DEMO_COMMUNITIES
-from bot.domain import activities, residents
+from bot.domain import activities, communities
 from bot.runtime.services import Services
 from bot.storage.db import normalise_url
 from bot.storage.keys import key as redis_key
@@ -55,6 +54,7 @@ from bot.storage.models import Base, Signup, utc_now
 from bot.storage.schema import reset_database
 from bot.wechat.peer import WeChatPeer
 from config import Settings
+from config.demo import COMMUNITIES as DEMO_COMMUNITIES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -85,7 +85,7 @@ def server_env(database_url: str) -> dict:
 def seed(services: Services, count: int, n_activities: int) -> tuple[list[str], list[int]]:
     """Registered residents and far-apart activities with room for everyone."""
     with services.db.transaction() as session:
-        community_ids = [residents.add_community(session, name).id for name in DEMO_COMMUNITIES]
+        community_ids = [communities.add(session, name).id for name in DEMO_COMMUNITIES]
     now = utc_now()
     openids = [f"bench-{i:05d}" for i in range(count)]
     rows = [

@@ -65,9 +65,8 @@ REG_BAD_EMPLOYER = "单位名称应为 2–40 个字，请重新输入："
 REG_DONE = "登记完成！\n姓名：{name}\n手机：{phone}\n社区：{community}\n党员：{party}{employer}\n志愿者编号：{volunteer_no}"
 REG_DONE_EMPLOYER = "\n在职单位：{employer}"
 REG_NEEDED_FOR_SIGNUP = "报名前需要先登记个人信息，登记完成后自动为您报名活动 {activity_id}。"
-KEEP_WORDS = ("不变", "同上")
-YES_WORDS = ("是", "是的", "党员", "y", "yes")
-NO_WORDS = ("否", "不是", "no", "n", "群众")
+REG_PARTY_YES = "是"
+REG_PARTY_NO = "否"
 
 # ── activities ─────────────────────────────────────────────────────────────
 EVENTS_EMPTY = "近期没有可报名的活动，请留意通知。"
@@ -415,3 +414,22 @@ STOP_REASON_TOO_LONG = "停办原因请控制在 {max} 字以内。"
 STOP_OK = "已停办活动【{id}】{title}。\n原因：{reason}\n将通知 {count} 位报名和候补的居民。"
 STOP_ALREADY = "活动【{id}】已经停办了。"
 STOP_ENDED = "活动【{id}】已结束，不能停办。"
+
+
+# ── words the bot reads ────────────────────────────────────────────────────
+# What people type that the code compares against. The office may add words here;
+# each is matched whole, after full-width letters and digits are folded to half-width.
+KEEP_WORDS = ("不变", "同上")  # keep a value when editing the profile
+YES_WORDS = ("是", "是的", "党员", "y", "yes")  # 是否党员?
+NO_WORDS = ("否", "不是", "no", "n", "群众")
+CONFIRM_WORD = "确认"  # the last step of 发布 and 群发
+ERASE_CONFIRM_WORD = "确认注销"  # 注销 asks for this, whole
+COMMUNITY_SUFFIX = "社区"  # 南乾元 names 南乾元社区
+SUBDISTRICT_WORDS = ("全街道", "街道", "全部")  # in 发布: the whole subdistrict rather than one community
+BROADCAST_PARTY_WORDS = ("党员", "在职党员")  # 群发 @党员
+BROADCAST_ALL_WORDS = ("全体", "所有人", "全街道", "全部")  # 群发 @全体
+CAPACITY_UNITS = ("人", "名", "位", "个")  # 名额 in 发布: `20人`
+HOURS_UNITS = ("小时", "个小时", "h", "H")  # 时长 in 发布 and 纠错 处理: `2小时`
+DISPUTE_RESOLVE_WORD = "处理"  # 纠错 处理 K 小时数 说明
+ROSTER_PAGE_PREFIX = "第"  # 名单 3 第2页
+COMMUNITY_NAME_EMPTY = "社区名称不能为空"

@@ -50,7 +50,7 @@ def _ask(data: dict) -> str:
 def broadcast_confirm(ctx: Context) -> Reply:
     """`确认` records the broadcast and starts its fan-out; anything else asks again."""
     data = ctx.conversation.data
-    if ctx.text != "确认":
+    if ctx.text != texts.CONFIRM_WORD:
         return Reply(texts.BROADCAST_CONFIRM_AGAIN + _ask(data))
     broadcast = broadcasts.confirm(ctx.session, ctx.resident, data["audience"], data["text"])
     ctx.commit()

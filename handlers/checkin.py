@@ -5,9 +5,10 @@ from __future__ import annotations
 from bot.chat.context import Context
 from bot.chat.reply import Reply
 from bot.chat.router import Router
-from bot.domain import attendance, residents
-from bot.domain.attendance import Attendance, CheckinRefused, CodeGuard
-from bot.domain.errors import UserError
+from bot.domain import attendance, checkin_codes, residents
+from bot.domain.attendance import Attendance
+from bot.domain.checkin_codes import CodeGuard
+from bot.domain.errors import CheckinRefused, UserError
 from bot.domain.roles import organizer_activity
 from bot.domain.timefmt import fmt_hours, fmt_time
 from bot.storage.models import utc_now
@@ -48,7 +49,7 @@ def _by_code(ctx: Context, word: str) -> int:
     guard = CodeGuard(ctx.redis, ctx.openid)
     guard.check()
     try:
-        return attendance.by_code(ctx.session, code).id
+        return checkin_codes.by_code(ctx.session, code).id
     except CheckinRefused:
         guard.failed()
         raise
@@ -59,10 +60,10 @@ def checkin_scan(ctx: Context) -> Reply:
     """Scanning the activity's QR on site: check in, or check out on a second scan after the start."""
     if ctx.message.event == "subscribe_scan":  # following by scanning the QR is following too
         residents.set_subscribed(ctx.session, ctx.resident, True)
-    _, _, number = ctx.scene.partition(":")
-    if not number.isdigit():
+    activity_id = checkin_codes.activity_of_scene(ctx.scene)
+    if activity_id is None:
         raise UserError(texts.CHECKIN_BAD_SCENE)
-    return _reply(attendance.scan(ctx.session, ctx.resident, int(number)))
+    return _reply(attendance.scan(ctx.session, ctx.resident, activity_id))
 
 
 @router.text("签到")
@@ -83,7 +84,7 @@ def checkout_code(ctx: Context) -> Reply:
 def checkin_code_show(ctx: Context) -> Reply:
     """Organizer: the activity's check-in code and a link to its QR image."""
     activity = organizer_activity(ctx.session, ctx.resident, "签到码", ctx.intent.number if ctx.intent else None)
-    activity = attendance.ensure_code(ctx.session, activity.id)
+    activity = checkin_codes.ensure_code(ctx.session, activity.id)
     ctx.commit()  # the code is kept even if making the QR link fails below
     url = checkin_qr.link(ctx.services, activity)
     return Reply(

@@ -17,7 +17,8 @@ from config import texts
 router = Router("hours")
 
 # `处理 K 小时数 说明` after `纠错` (an organizer resolving dispute K).
-_RESOLVE = re.compile(r"^处理\s*#?(\d+)\s+(\d+(?:\.\d+)?)\s*(?:小时|h)?\s*(.*)$", re.S)
+_UNITS = "|".join(map(re.escape, texts.HOURS_UNITS))
+_RESOLVE = re.compile("^" + re.escape(texts.DISPUTE_RESOLVE_WORD) + r"\s*#?(\d+)\s+(\d+(?:\.\d+)?)\s*(?:" + _UNITS + r")?\s*(.*)$", re.S)
 
 
 @router.text("时长", "我的时长", "我的记录")

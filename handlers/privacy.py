@@ -11,7 +11,6 @@ from config import texts
 router = Router("privacy")
 
 DIALOG = "erase"
-CONFIRM_WORD = "确认注销"
 
 
 @router.text("注销")
@@ -26,7 +25,7 @@ def erase_start(ctx: Context) -> Reply:
 @router.step(DIALOG, "confirm")
 def erase_confirm(ctx: Context) -> Reply:
     """`确认注销` erases the profile; anything else asks again (`退出` gives up)."""
-    if ctx.text != CONFIRM_WORD:
+    if ctx.text != texts.ERASE_CONFIRM_WORD:
         return Reply(texts.ERASE_AGAIN)
     cancelled = privacy.erase(ctx.session, ctx.resident)
     ctx.commit()
@@ -35,7 +34,7 @@ def erase_confirm(ctx: Context) -> Reply:
     return Reply(texts.ERASE_DONE.format(cancelled=texts.ERASE_CANCELLED.format(count=cancelled) if cancelled else ""))
 
 
-@router.text(CONFIRM_WORD)
+@router.text(texts.ERASE_CONFIRM_WORD)
 def erase_not_asked(ctx: Context) -> Reply:
     """`确认注销` outside the dialog (it timed out): start from `注销` so the person reads what goes."""
     return Reply(texts.ERASE_NOT_ASKED)

@@ -156,7 +156,7 @@ def _ask_confirm(ctx: Context, draft: publishing.Draft) -> Reply:
 def publish_confirm(ctx: Context) -> Reply:
     """`确认` saves the activity; anything else shows the summary again."""
     draft = _draft(ctx)
-    if ctx.text != "确认":
+    if ctx.text != texts.CONFIRM_WORD:
         return Reply(texts.PUBLISH_CONFIRM_AGAIN + _summary(ctx, draft))
     try:
         activity = publishing.publish(ctx.session, ctx.resident, draft)

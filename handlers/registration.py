@@ -9,7 +9,7 @@ from __future__ import annotations
 from bot.chat.context import Context
 from bot.chat.reply import Reply
 from bot.chat.router import Router
-from bot.domain import residents
+from bot.domain import communities, residents
 from bot.domain.errors import InvalidInput, UserError
 from config import texts
 
@@ -27,9 +27,9 @@ def _keep(ctx: Context) -> bool:
 
 
 def _community_choices(ctx: Context) -> tuple[str, list]:
-    communities = residents.communities(ctx.session)
-    lines = "\n".join(f"{i}. {c.name}" for i, c in enumerate(communities, 1))
-    return lines, communities
+    options = communities.in_order(ctx.session)
+    lines = "\n".join(f"{i}. {c.name}" for i, c in enumerate(options, 1))
+    return lines, options
 
 
 def start(ctx: Context, then_signup: int | None = None) -> Reply:
@@ -78,8 +78,8 @@ def register_phone(ctx: Context) -> Reply:
             data["phone"] = residents.validate_phone(ctx.text)
         except InvalidInput:
             return Reply(texts.REG_BAD_PHONE)
-    choices, communities = _community_choices(ctx)
-    if not communities:
+    choices, options = _community_choices(ctx)
+    if not options:
         ctx.conversations.clear()
         return Reply(texts.REG_NO_COMMUNITIES)
     _save_state(ctx, "community", data)
@@ -90,14 +90,15 @@ def register_phone(ctx: Context) -> Reply:
 def register_community(ctx: Context) -> Reply:
     """Take the community, by its number in the list (or its name)."""
     data = ctx.conversation.data
-    choices, communities = _community_choices(ctx)
+    choices, options = _community_choices(ctx)
     chosen = None
     if data.get("editing") and _keep(ctx):
-        chosen = next((c for c in communities if c.id == ctx.resident.community_id), None)
-    elif ctx.text.isdigit() and 1 <= int(ctx.text) <= len(communities):
-        chosen = communities[int(ctx.text) - 1]
+        chosen = next((c for c in options if c.id == ctx.resident.community_id), None)
     else:
-        chosen = next((c for c in communities if c.name == ctx.text or c.name == ctx.text + "社区"), None)
+        try:
+            chosen = communities.pick(options, ctx.text)
+        except InvalidInput:
+            chosen = None
     if chosen is None:
         return Reply(texts.REG_BAD_COMMUNITY.format(choices=choices))
     data["community_id"] = chosen.id
@@ -156,7 +157,7 @@ def _finish(ctx: Context, data: dict) -> Reply:
             name=resident.name,
             phone=residents.mask_phone(resident.phone),
             community=resident.community.name if resident.community else "-",
-            party="是" if resident.is_party_member else "否",
+            party=texts.REG_PARTY_YES if resident.is_party_member else texts.REG_PARTY_NO,
             employer=texts.REG_DONE_EMPLOYER.format(employer=resident.employer) if resident.employer else "",
             volunteer_no=resident.volunteer_no,
         )

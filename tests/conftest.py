@@ -183,7 +183,7 @@ class Wx:
         self,
         name: str = "张三",
         phone: str = "13800138000",
-        community: int = 1,
+        community: int | str = 1,
         party: bool = False,
         employer: str = "",
         *,
@@ -219,11 +219,11 @@ def wx(app):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def communities(services):  # type: ignore[no-untyped-def]
     """The five demo communities, in order."""
-    from bot.cli import DEMO_COMMUNITIES
-    from bot.domain import residents
+    from bot.domain import communities as community_rules
+    from config.demo import COMMUNITIES as DEMO_COMMUNITIES
 
     with services.db.transaction() as session:
-        return [residents.add_community(session, name).id for name in DEMO_COMMUNITIES]
+        return [community_rules.add(session, name).id for name in DEMO_COMMUNITIES]
 
 
 @pytest.fixture

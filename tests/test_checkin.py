@@ -10,9 +10,8 @@ from urllib.parse import urlparse
 import pytest
 from PIL import Image
 
-from bot.domain import attendance
-from bot.domain.attendance import CheckinRefused
-from bot.domain.errors import NotRegistered
+from bot.domain import attendance, checkin_codes
+from bot.domain.errors import CheckinRefused, NotRegistered
 from bot.storage.models import Activity, Resident, utc_now
 from bot.wechat.peer import WeChatPeer
 from tests.conftest import Wx
@@ -206,7 +205,7 @@ def test_wrong_codes_are_limited(wx, services, now_activity):
     activity_id, volunteer = now_activity
     code = _code_from(wx.say(f"签到码 {activity_id}", user="org-1"))
     wrong = "000000" if code != "000000" else "111111"
-    for _ in range(attendance.MAX_WRONG_CODES):
+    for _ in range(checkin_codes.MAX_WRONG_CODES):
         assert "签到码不正确" in wx.say(f"签到 {wrong}", user="vol-1")
     assert "错误次数太多" in wx.say(f"签到 {code}", user="vol-1")
     assert signup_row(services, volunteer, activity_id).checked_in_at is None

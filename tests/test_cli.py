@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from sqlalchemy import create_engine, inspect
 
-from bot.cli import DEMO_COMMUNITIES
 from bot.domain.timefmt import to_utc_naive
 from bot.storage.models import Activity, Community, Resident
+from config.demo import COMMUNITIES as DEMO_COMMUNITIES
 
 
 def _cli(app, *args):  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
 from bot.domain import activity_changes, residents
+from bot.domain import communities as community_rules
 from bot.runtime import queue, worker
 from bot.storage.models import Activity, Notice, Signup, utc_now
 from bot.wechat import delivery
@@ -198,7 +199,7 @@ def test_cancelling_needs_the_role_and_a_reason(services, wx, full_activity, org
 def test_an_organizer_of_another_community_may_not_cancel(services, wx, make_activity, communities):
     activity_id = make_activity(community_id=communities[0])
     with services.db.transaction() as session:
-        other = residents.add_community(session, "夕阳楼社区")
+        other = community_rules.add(session, "夕阳楼社区")
         residents.grant_role(session, "u-scoped", "organizer", other)
     assert "无权" in wx.say(f"停办 {activity_id} 下雨", user="u-scoped")
     with services.db.session() as session:

@@ -8,6 +8,7 @@ import threading
 
 from sqlalchemy import select
 
+from bot.domain import communities as community_rules
 from bot.domain import residents
 from bot.storage.models import Signup
 
@@ -48,7 +49,7 @@ def _sign_up_many(openids: list[str], activity_id: int, barrier, results) -> Non
 
 def test_thirty_people_five_places_from_threads_and_processes(services, make_activity):
     with services.db.transaction() as session:
-        community = residents.add_community(session, "南乾元社区")
+        community = community_rules.add(session, "南乾元社区")
         openids = []
         for i in range(PEOPLE):
             person = residents.get_or_create(session, f"crowd-{i:02d}")

@@ -178,13 +178,3 @@ def shown(conn: Connection | Session, activity_id: int) -> Row:
     if row is None:
         raise NotFound(texts.EVENT_NOT_FOUND.format(id=activity_id))
     return row
-
-
-def community_for(session: Session, name: str | None) -> Community | None:
-    """The community named, or None for the whole subdistrict; unknown names raise."""
-    if not name:
-        return None
-    community = session.execute(select(Community).where(Community.name == name.strip())).scalar_one_or_none()
-    if community is None:
-        raise NotFound(f"no community named {name!r}")
-    return community

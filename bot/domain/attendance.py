@@ -1,4 +1,4 @@
-"""Check-in and check-out on site (SPEC §5), and each activity's check-in code.
+"""Check-in and check-out on site (SPEC §5). The codes and QR scenes that name an activity: `checkin_codes`.
 
 The window runs from 30 minutes before the start to the end, both ends included.
 Scanning the activity's QR (scene `checkin:<id>`) checks in; scanning again after the
@@ -17,34 +17,20 @@ never races a close or another walk-in for the last place.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from redis import Redis
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.domain import activities, signups
-from bot.domain.errors import NotRegistered, ScheduleConflict, UserError
+from bot.domain.errors import CheckinRefused, NotRegistered, ScheduleConflict
 from bot.domain.hours import attended_hours
 from bot.domain.timefmt import fmt, fmt_range_end, fmt_time
-from bot.storage.keys import key
 from bot.storage.models import Activity, Resident, Signup, utc_now
 from config import texts
 
 WINDOW_BEFORE = timedelta(minutes=30)
-CODE_DIGITS = 6
-# Wrong codes a person may try before being told to wait: the code is only six digits.
-MAX_WRONG_CODES = 10
-WRONG_CODE_PERIOD = 600
-
-
-class CheckinRefused(UserError):
-    pass
-
 
 @dataclass(frozen=True)
 class Attendance:
@@ -146,54 +132,6 @@ def scan(session: Session, resident: Resident, activity_id: int, now: datetime |
     if checked_in and signup.checked_out_at is None and now >= signup.activity.start_at:
         return check_out(session, resident, activity_id, now)
     return check_in(session, resident, activity_id, now)
-
-
-# ── the code ───────────────────────────────────────────────────────────────
-def ensure_code(session: Session, activity_id: int) -> Activity:
-    """The activity with its six-digit check-in code, made the first time it is asked for."""
-    activity = activities.lock(session, activity_id)
-    while activity.checkin_code is None:
-        code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-        try:
-            # Codes are unique across activities (a code names its activity); retry on the rare clash.
-            with session.begin_nested():
-                activity.checkin_code = code
-                session.flush()
-        except IntegrityError:
-            session.refresh(activity)
-            activity.checkin_code = None
-    return activity
-
-
-def by_code(session: Session, code: str) -> Activity:
-    """The activity whose check-in code this is; a wrong code is refused."""
-    code = code.strip()
-    activity = None
-    if code.isdigit() and len(code) == CODE_DIGITS:
-        activity = session.execute(select(Activity).where(Activity.checkin_code == code)).scalar_one_or_none()
-    if activity is None:
-        raise CheckinRefused(texts.CHECKIN_WRONG_CODE)
-    return activity
-
-
-class CodeGuard:
-    """Counts a person's wrong codes in Redis, so the six digits cannot be guessed by trying."""
-
-    def __init__(self, redis: Redis, openid: str):
-        self.redis = redis
-        self.key = key("checkin_wrong", openid)
-
-    def check(self) -> None:
-        tries = self.redis.get(self.key)
-        if tries is not None and int(tries) >= MAX_WRONG_CODES:
-            raise CheckinRefused(texts.CHECKIN_TOO_MANY_TRIES)
-
-    def failed(self) -> None:
-        pipe = self.redis.pipeline()
-        # The period starts at the first wrong code (SET NX, not EXPIRE NX: the embedded Redis is 6.2).
-        pipe.set(self.key, 0, ex=WRONG_CODE_PERIOD, nx=True)
-        pipe.incr(self.key)
-        pipe.execute()
 
 
 def window_text(activity: Activity) -> str:

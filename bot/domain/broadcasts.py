@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from bot.domain import activities, notices, residents
+from bot.domain import activities, communities, notices
 from bot.domain.errors import NotFound, UserError
 from bot.domain.roles import require_organizer, scope_of
 from bot.domain.timefmt import fmt
@@ -40,8 +40,6 @@ NOTIFY_BUCKET_SECONDS = 600
 
 AUDIENCE_ALL = "all"
 AUDIENCE_PARTY = "party"
-PARTY_WORDS = ("党员", "在职党员")
-ALL_WORDS = ("全体", "所有人", "全街道", "全部")
 
 
 @dataclass(frozen=True)
@@ -84,13 +82,6 @@ def audience_from_code(session: Session, code: str) -> Audience:
     return Audience(f"community:{community.id}", texts.AUDIENCE_COMMUNITY.format(name=community.name), community.id)
 
 
-def _community_named(session: Session, name: str) -> Community | None:
-    for community in residents.communities(session):
-        if name in (community.name, community.name.removesuffix("社区")) or community.name == name + "社区":
-            return community
-    return None
-
-
 def parse(session: Session, actor: Resident, args: str) -> tuple[Audience, str]:
     """`@南乾元社区 文字`, `@党员 文字` or `文字` → (audience, text).
 
@@ -101,13 +92,13 @@ def parse(session: Session, actor: Resident, args: str) -> tuple[Audience, str]:
     if args.startswith("@"):
         target, _, text = args[1:].partition(" ")
         target = target.strip()
-        if target in PARTY_WORDS:
+        if target in texts.BROADCAST_PARTY_WORDS:
             return Audience(AUDIENCE_PARTY, texts.AUDIENCE_PARTY), text
-        if target in ALL_WORDS:
+        if target in texts.BROADCAST_ALL_WORDS:
             return Audience(AUDIENCE_ALL, texts.AUDIENCE_ALL), text
-        community = _community_named(session, target)
+        community = communities.named(session, target)
         if community is None:
-            choices = "、".join(c.name for c in residents.communities(session))
+            choices = "、".join(c.name for c in communities.in_order(session))
             raise NotFound(texts.BROADCAST_UNKNOWN_COMMUNITY.format(name=target, choices=choices))
         return Audience(f"community:{community.id}", texts.AUDIENCE_COMMUNITY.format(name=community.name), community.id), text
     scope = scope_of(actor) if actor.role == "organizer" else None

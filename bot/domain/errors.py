@@ -43,3 +43,7 @@ class InvalidInput(UserError):
 
 class Forbidden(UserError):
     """An organizer command from someone without the role or scope (reply contains 无权)."""
+
+
+class CheckinRefused(UserError):
+    """Check-in or check-out refused: outside the window, no place, a wrong code…"""

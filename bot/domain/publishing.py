@@ -17,7 +17,7 @@ from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from redis import Redis
 from sqlalchemy.orm import Session
 
-from bot.domain import activities, residents, timeparse
+from bot.domain import activities, communities, timeparse
 from bot.domain.errors import InvalidInput
 from bot.domain.roles import require_organizer, scope_of
 from bot.runtime import queue
@@ -25,6 +25,10 @@ from bot.storage.models import ACTIVITY_KINDS, Activity, Community, Resident, ut
 from config import texts
 
 log = logging.getLogger(__name__)
+
+# `20`, `20人`; `2`, `2.5小时` (the units people add are words of config/texts.py).
+_CAPACITY = re.compile(r"\s*(\d{1,6})\s*(?:" + "|".join(map(re.escape, texts.CAPACITY_UNITS)) + r")?\s*")
+_HOURS = re.compile(r"\s*(\d{1,2}(?:\.\d+)?)\s*(?:" + "|".join(map(re.escape, texts.HOURS_UNITS)) + r")?\s*")
 
 TITLE_LENGTH = (2, 30)
 PLACE_LENGTH = (2, 60)
@@ -68,7 +72,7 @@ def read_time(text: str, now: datetime) -> timeparse.TimeRange:
 
 def read_capacity(text: str) -> int:
     """`20`, `20人`, `20 名` → 20."""
-    match = re.fullmatch(r"\s*(\d{1,6})\s*(?:人|名|位|个)?\s*", text)
+    match = _CAPACITY.fullmatch(text)
     if not match or not 1 <= int(match.group(1)) <= MAX_CAPACITY:
         raise InvalidInput("capacity")
     return int(match.group(1))
@@ -76,7 +80,7 @@ def read_capacity(text: str) -> int:
 
 def read_hours(text: str) -> Decimal:
     """`2`, `2.5`, `2小时`, `1.5 h` → hours in steps of 0.5 between 0.5 and 24."""
-    match = re.fullmatch(r"\s*(\d{1,2}(?:\.\d+)?)\s*(?:小时|个小时|h|H)?\s*", text)
+    match = _HOURS.fullmatch(text)
     if not match:
         raise InvalidInput("hours")
     try:
@@ -96,7 +100,7 @@ def suggested_hours(start: datetime, end: datetime) -> Decimal:
 
 def community_choices(session: Session) -> tuple[list[Community | None], str]:
     """The communities to publish for, then `全街道` (None), numbered from 1."""
-    options: list[Community | None] = [*residents.communities(session), None]
+    options: list[Community | None] = [*communities.in_order(session), None]
     lines = "\n".join(f"{i}. {c.name if c else texts.WHOLE_SUBDISTRICT}" for i, c in enumerate(options, 1))
     return options, lines
 
@@ -104,15 +108,7 @@ def community_choices(session: Session) -> tuple[list[Community | None], str]:
 def read_community(session: Session, text: str) -> Community | None:
     """A number from `community_choices`, or a community's name, or 全街道; raises InvalidInput."""
     options, _ = community_choices(session)
-    text = text.strip()
-    if text.isdigit() and 1 <= int(text) <= len(options):
-        return options[int(text) - 1]
-    if text in (texts.WHOLE_SUBDISTRICT, "街道", "全部"):
-        return None
-    for community in options:
-        if community is not None and text in (community.name, community.name.removesuffix("社区")):
-            return community
-    raise InvalidInput("community")
+    return communities.pick(options, text)
 
 
 @dataclass

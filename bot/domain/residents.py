@@ -154,29 +154,6 @@ def save_profile(
     return resident
 
 
-def communities(session: Session) -> list[Community]:
-    """All communities in their set order (the order residents choose from)."""
-    return list(session.execute(select(Community).order_by(Community.position, Community.id)).scalars())
-
-
-def community_by_name(session: Session, name: str) -> Community | None:
-    return session.execute(select(Community).where(Community.name == name.strip())).scalar_one_or_none()
-
-
-def add_community(session: Session, name: str) -> Community:
-    name = name.strip()
-    if not name:
-        raise InvalidInput("社区名称不能为空")
-    existing = community_by_name(session, name)
-    if existing is not None:
-        return existing
-    last = session.execute(select(Community.position).order_by(Community.position.desc()).limit(1)).scalar()
-    community = Community(name=name, position=(last or 0) + 1)
-    session.add(community)
-    session.flush()
-    return community
-
-
 def grant_role(session: Session, openid: str, role: str, community: Community | None = None) -> Resident:
     if role not in ("organizer", "admin"):
         raise InvalidInput(f"unknown role {role!r}")

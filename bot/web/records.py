@@ -14,10 +14,10 @@ from datetime import datetime
 
 from flask import Blueprint, Response, abort, current_app, render_template
 
-from bot.domain import certificates
+from bot.domain import certificates, checkin_codes
 from bot.domain.timefmt import fmt_hours, to_local
 from bot.storage.models import Resident
-from bot.wechat import qr as checkin_qr
+from bot.web.qrimage import png
 from config import texts
 
 bp = Blueprint("records", __name__, template_folder="templates")
@@ -66,7 +66,7 @@ def certificate_page(token: str) -> Response:
         return _private(Response(page, status=404, mimetype="text/html"))
     code = certificates.verification_code(settings.SECRET_KEY, certificate)
     verify_url = f"{settings.PUBLIC_BASE_URL.rstrip('/')}/verify/{code}"
-    qr = base64.b64encode(checkin_qr.png(verify_url, box_size=4)).decode()
+    qr = base64.b64encode(png(verify_url, box_size=4)).decode()
     dates = [line.date for line in certificate.lines]
     t = texts.CERTIFICATE_PAGE
     page = render_template(
@@ -130,9 +130,9 @@ def verify_page(code: str) -> Response:
 @bp.get("/qr/checkin/<token>.png")
 def checkin_qr_image(token: str) -> Response:
     """The check-in QR the bot draws (no app secret): it carries the scene `checkin:<id>`."""
-    activity_id = checkin_qr.read_drawn_token(_services().settings.SECRET_KEY, token)
+    activity_id = checkin_codes.read_drawn_token(_services().settings.SECRET_KEY, token)
     if activity_id is None:
         abort(404)
-    response = Response(checkin_qr.png(checkin_qr.scene(activity_id), box_size=20), mimetype="image/png")
+    response = Response(png(checkin_codes.scene(activity_id), box_size=20), mimetype="image/png")
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response

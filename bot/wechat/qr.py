@@ -1,64 +1,41 @@
-"""The QR image an organizer shows on site for check-in (scene `checkin:<id>`).
+"""WeChat's parametric QR codes (`qrcode/create` through wechatpy), and the check-in QR's address.
 
-With an app secret it is WeChat's own parametric QR (`qrcode/create` through
-wechatpy): scanning it sends the bot a SCAN event (or a follow, for someone new).
-Without one (the sandbox) the bot draws the QR itself and serves it at
-`/qr/checkin/<signed id>.png`; it carries the same scene text, which the simulator's
-`/scan checkin:<id>` sends. The id in that address is signed so the addresses of
-other activities cannot be guessed from one.
+Scanning a parametric QR sends the bot a SCAN event carrying its scene (or a follow,
+for someone new). With an app secret the check-in QR is WeChat's own; without one (the
+sandbox) the bot draws it itself and serves it at `/qr/checkin/<signed id>.png`
+(bot.web.records); it carries the same scene text, which the simulator's
+`/scan checkin:<id>` sends.
 """
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import datetime
 
-import qrcode
-from itsdangerous import BadSignature, URLSafeSerializer
-from qrcode.constants import ERROR_CORRECT_M
-
+from bot.domain import checkin_codes
 from bot.runtime.services import Services
 from bot.storage.keys import key
 from bot.storage.models import Activity, utc_now
+from bot.wechat.client import client_for
 
-SALT = "checkin-qr"
 # WeChat's temporary QR codes live at most 30 days.
 MAX_EXPIRE_SECONDS = 30 * 86400
 # Keep a made QR a while after the end, so a late scan still reaches us (and is answered).
 AFTER_END_SECONDS = 3600
 
 
-def scene(activity_id: int) -> str:
-    return f"checkin:{activity_id}"
-
-
-def png(text: str, box_size: int = 10) -> bytes:
-    """A QR code carrying `text`, as PNG bytes."""
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=box_size, border=4)
-    code.add_data(text)
-    code.make(fit=True)
-    buffer = io.BytesIO()
-    code.make_image(fill_color="black", back_color="white").save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def drawn_token(secret_key: str, activity_id: int) -> str:
-    return URLSafeSerializer(secret_key, salt=SALT).dumps(activity_id)
-
-
-def read_drawn_token(secret_key: str, token: str) -> int | None:
-    """The activity id a drawn-QR address names; None when the address was not made by us."""
-    try:
-        value = URLSafeSerializer(secret_key, salt=SALT).loads(token)
-    except BadSignature:
-        return None
-    return value if isinstance(value, int) else None
+def parametric(services: Services, scene: str, expire_seconds: int) -> tuple[str, int]:
+    """A temporary QR (`QR_STR_SCENE`) carrying `scene`: its image address and how long WeChat keeps it."""
+    client = client_for(services)
+    request = {"expire_seconds": expire_seconds, "action_name": "QR_STR_SCENE", "action_info": {"scene": {"scene_str": scene}}}
+    result = client.call(lambda: client.qrcode.create(request))
+    return client.qrcode.get_url(result["ticket"]), min(expire_seconds, int(result.get("expire_seconds") or expire_seconds))
 
 
 def drawn_url(services: Services, activity_id: int) -> str:
+    """Where the bot serves the check-in QR it draws itself (the sandbox)."""
     base = services.settings.PUBLIC_BASE_URL.rstrip("/")
-    return f"{base}/qr/checkin/{drawn_token(services.settings.SECRET_KEY, activity_id)}.png"
+    return f"{base}/qr/checkin/{checkin_codes.drawn_token(services.settings.SECRET_KEY, activity_id)}.png"
 
 
 def wechat_url(services: Services, activity: Activity, now: datetime | None = None) -> str:
@@ -69,15 +46,9 @@ def wechat_url(services: Services, activity: Activity, now: datetime | None = No
     if cached:
         return json.loads(cached)["url"]
     expire = int(min(MAX_EXPIRE_SECONDS, max(60, (activity.end_at - now).total_seconds() + AFTER_END_SECONDS)))
-    from bot.wechat.client import client_for  # only needed with an app secret
-
-    client = client_for(services)
-    request = {"expire_seconds": expire, "action_name": "QR_STR_SCENE", "action_info": {"scene": {"scene_str": scene(activity.id)}}}
-    result = client.call(lambda: client.qrcode.create(request))
-    url = client.qrcode.get_url(result["ticket"])
+    url, kept = parametric(services, checkin_codes.scene(activity.id), expire)
     # Stop handing it out a minute before WeChat forgets it.
-    ttl = max(1, min(expire, int(result.get("expire_seconds") or expire)) - 60)
-    services.redis.set(cache_key, json.dumps({"url": url}), ex=ttl)
+    services.redis.set(cache_key, json.dumps({"url": url}), ex=max(1, kept - 60))
     return url
 
 
