@@ -48,18 +48,36 @@ def _at_once(app, request, copies: int = 3) -> list:  # type: ignore[no-untyped-
     return responses
 
 
+def _wait_for_renewals(redis, key: str, count: int) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the claim on `key` has been renewed `count` times (its TTL seen to go up again)."""
+    seen = {"renewals": 0, "ttl": None}
+
+    def renewed() -> bool:
+        ttl = redis.pttl(key)
+        if seen["ttl"] is not None and ttl > seen["ttl"]:
+            seen["renewals"] += 1
+        seen["ttl"] = ttl
+        return seen["renewals"] >= count
+
+    wait_for(renewed, timeout=30, interval=0.01)
+
+
 @pytest.fixture
 def slow_route(app):
     """A test-only command `慢`, slow enough for copies to overlap; counts its runs."""
     calls: list[str] = []
-    gate = {"seconds": 0.5}
+    # `seconds`: how long the handler takes; or, when `release` is set, it waits for that event.
+    gate: dict = {"seconds": 0.5, "release": None}
     router = Router("test-slow")
 
     @router.text("慢")
     def slow(ctx):  # type: ignore[no-untyped-def]
         """Take a while, then answer."""
         calls.append(ctx.openid)
-        time.sleep(gate["seconds"])
+        if gate["release"] is not None:
+            assert gate["release"].wait(30)
+        else:
+            time.sleep(gate["seconds"])
         return Reply(f"第{len(calls)}次处理")
 
     prepend_routes(app, router)
@@ -227,18 +245,23 @@ def test_a_slow_handler_keeps_its_claim_beyond_the_lease(app, wx, slow_route, mo
     # lease would have run out still waits instead of handling the message again.
     calls, gate = slow_route
     monkeypatch.setattr(dedupe, "CLAIM_SECONDS", 0.3)
+    monkeypatch.setattr(dedupe, "WAIT_SECONDS", 0.5)
     monkeypatch.setattr(dedupe, "_leases", dedupe._Leases())  # a renewer on the short lease from the start
-    gate["seconds"] = 1.2
+    gate["release"] = threading.Event()  # the handler runs until the test lets it finish
     request = wx.peer.signed(wx.peer.text_xml("slower-user", "慢", msg_id=880007))
     first: dict = {}
     thread = threading.Thread(target=lambda: first.update(response=_post(app, request)))
     thread.start()
-    wait_for(lambda: calls)
-    time.sleep(0.6)  # two leases later
-    second = _post(app, request)
-    thread.join(10)
+    try:
+        wait_for(lambda: calls)
+        _wait_for_renewals(app.extensions["bot"].redis, "cvb:dedupe:msg:880007", 6)  # two whole leases later
+        # Still claimed: this copy waits (then answers `success` for WeChat to retry), never runs the handler.
+        assert _post(app, request).data == b"success"
+    finally:
+        gate["release"].set()
+        thread.join(10)
     assert calls == ["slower-user"]
-    assert second.data == first["response"].data
+    assert _post(app, request).data == first["response"].data
 
 
 # ── after a crash ─────────────────────────────────────────────────────────
@@ -287,7 +310,7 @@ def test_a_retry_after_the_first_copys_process_was_killed_is_handled(app, wx, se
     worker = subprocess.Popen([sys.executable, "-c", HANGING_WORKER, payload], cwd=ROOT, env={**os.environ, **test_env})
     try:
         wait_for(lambda: services.redis.exists("cvb:dedupe:msg:880009"), timeout=20)
-        time.sleep(1.5)  # more than two leases: the live (stuck) process keeps its claim
+        _wait_for_renewals(services.redis, "cvb:dedupe:msg:880009", 7)  # more than two leases: the live (stuck) process keeps its claim
         assert services.redis.get("cvb:dedupe:msg:880009").startswith(dedupe.PENDING)
     finally:
         worker.send_signal(signal.SIGKILL)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 
 import pytest
 from sqlalchemy import select
@@ -89,13 +88,20 @@ def test_a_dialog_expires_after_the_conversation_timeout(make_app, app, wx, serv
 
 
 def test_each_answer_restarts_the_dialog_timeout(make_app, app, wx, services, communities):
-    short = Wx(make_app(CONVERSATION_TIMEOUT="2s"), wx.peer, "steady")
+    short = Wx(make_app(CONVERSATION_TIMEOUT="4s"), wx.peer, "steady")
+    key = "cvb:conv:steady"
+
+    def past_half() -> bool:
+        return 0 < services.redis.pttl(key) < 2000
+
     short.say("注册")
-    time.sleep(1.2)
+    wait_for(past_half, timeout=10)
     assert short.say("张三") == texts.REG_ASK_PHONE
-    time.sleep(1.2)  # 2.4 s since the dialog began, 1.2 s since the last answer
+    assert services.redis.pttl(key) > 3000  # the answer started the timeout again
+    wait_for(past_half, timeout=10)  # by now the dialog is older than its timeout
     assert "请选择所在社区" in short.say("13800138000")
-    assert json.loads(services.redis.get("cvb:conv:steady"))["state"] == "community"
+    assert services.redis.pttl(key) > 3000
+    assert json.loads(services.redis.get(key))["state"] == "community"
 
 
 # ── 退出 works at every step ─────────────────────────────────────────────

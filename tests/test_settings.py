@@ -76,7 +76,7 @@ def test_malformed_settings_stop_start_up(clean_env, tmp_path, name, value):
     clean_env.setenv(name, value)
     with pytest.raises(SettingsError) as err:
         Settings.load(env_file=tmp_path / "missing.env")
-    assert name in str(err.value) or value in str(err.value) or "duration" in str(err.value)
+    assert name in str(err.value)  # the message names the setting to fix
 
 
 def test_the_process_logs_at_the_level_set_and_masks_phones(clean_env, tmp_path):

@@ -9,6 +9,7 @@ import zlib
 from datetime import timedelta
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from bot.storage.keys import key
@@ -414,13 +415,25 @@ def test_readyz_is_503_when_the_database_is_unreachable(make_app):
     assert response.json["redis"] == "ok"
 
 
+def _metrics(client) -> dict:  # type: ignore[no-untyped-def]
+    """Every sample /metrics serves, by (name, labels)."""
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(response.data.decode())
+        for sample in family.samples
+    }
+
+
 def test_metrics_count_messages_and_rejections(wx):
+    text = ("wechat_messages_total", (("type", "text"),))
+    bad_xml = ("wechat_rejected_total", (("reason", "bad_xml"),))
+    unsigned = ("wechat_rejected_total", (("reason", "signature"),))
+    before = _metrics(wx.client)
     wx.say("帮助", user="user-metrics")
     post_raw(wx.client, "not xml", wx.peer.query())
     post_raw(wx.client, "<xml/>", {})
-    response = wx.client.get("/metrics")
-    assert response.status_code == 200
-    body = response.data.decode()
-    assert 'wechat_messages_total{type="text"}' in body
-    assert 'wechat_rejected_total{reason="bad_xml"}' in body
-    assert 'wechat_rejected_total{reason="signature"}' in body
+    after = _metrics(wx.client)
+    for sample in (text, bad_xml, unsigned):
+        assert after[sample] - before.get(sample, 0) == 1, sample
