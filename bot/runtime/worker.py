@@ -37,7 +37,6 @@ from rq.serializers import JSONSerializer
 
 from bot.runtime import queue
 from bot.runtime.services import Services, running_jobs
-from jobs import sweeps
 
 log = logging.getLogger(__name__)
 
@@ -140,12 +139,13 @@ def build(services: Services, name: str | None = None) -> Worker:
 
 
 def run(services: Services, *, burst: bool = False, name: str | None = None, log_level: str = "INFO") -> bool:
-    """Sweep once (a restarted or flushed Redis may have lost queued work), then work.
+    """Sweep first (a restarted or flushed Redis may have lost queued work), then work.
 
-    With `burst` the worker stops when the queues are empty. Returns whether any job ran.
+    The start-up sweep is the periodic sweep's job, queued ahead of everything (the sweeps
+    queue comes first), so it runs like any job, with the worker's services. With `burst`
+    the worker stops when the queues are empty. Returns whether any job ran.
     """
     worker = build(services, name)
-    result = sweeps.sweep(services)
-    log.info("start-up sweep: %s", result)
+    queue.enqueue(worker.connection, queue.SWEEP, job_id=f"sweep-start-{worker.name}", queue_name=queue.SWEEPS)
     queue.schedule_sweep(worker.connection, worker.sweep_interval)
     return worker.work(burst=burst, with_scheduler=True, logging_level=log_level)
