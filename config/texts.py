@@ -77,6 +77,8 @@ EVENTS_FOOTER = "回复“活动 编号”看详情，“报名 编号”报名�
 EVENTS_NO_MORE = "没有更多活动了。回复“活动”从头看。"
 PLACES_LEFT = "余 {left} 个名额"
 PLACES_FULL = "已满，可候补"
+# An activity under way whose sign-ups are still open (its deadline falls after the start).
+EVENTS_UNDER_WAY = "进行中，{deadline} 前可报名"
 EVENT_DETAIL = (
     "【{id}】{title}\n"
     "类型：{kind}\n"
@@ -106,6 +108,7 @@ KIND_NAMES = {
 
 # ── sign-up ────────────────────────────────────────────────────────────────
 SIGNUP_OK = "报名成功！\n【{id}】{title}\n时间：{when}\n地点：{place}\n请准时参加，不能来请回复“取消 {id}”。"
+SIGNUP_OK_STARTED = "报名成功！\n【{id}】{title}\n活动已于 {when} 开始，地点：{place}\n请尽快到场签到。"
 SIGNUP_WAITLIST = "名额已满，已为您登记候补第{position}位。有人取消时会按顺序递补并通知您。\n【{id}】{title}"
 SIGNUP_ALREADY = "您已报名活动【{id}】{title}，无需重复报名。"
 SIGNUP_ALREADY_WAITLIST = "您已在活动【{id}】的候补名单中，当前第{position}位。"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.chat.context import Context
 from bot.chat.reply import Reply
 from bot.chat.router import Router
-from bot.domain import reminders
+from bot.domain import answers
 from bot.domain.timefmt import fmt
 from config import texts
 
@@ -15,7 +15,7 @@ router = Router("attendance")
 @router.text("确认")
 def attendance_confirm(ctx: Context) -> Reply:
     """Record that the sender will come to activity N."""
-    answer = reminders.confirm(ctx.session, ctx.resident.id, ctx.number("确认"))
+    answer = answers.confirm(ctx.session, ctx.resident.id, ctx.number("确认"))
     a = answer.activity
     if answer.status == "waitlisted":
         return Reply(texts.ATTEND_WAITLISTED.format(id=a.id, position=answer.position))
@@ -25,7 +25,7 @@ def attendance_confirm(ctx: Context) -> Reply:
 @router.text("请假")
 def attendance_leave(ctx: Context) -> Reply:
     """Give the sender's place in activity N up; the first in line moves up and is told."""
-    answer = reminders.leave(ctx.session, ctx.resident.id, ctx.number("请假"))
+    answer = answers.leave(ctx.session, ctx.resident.id, ctx.number("请假"))
     a = answer.activity
     if answer.status != "left":
         template = texts.LEAVE_WAITLIST_OK

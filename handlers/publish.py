@@ -165,5 +165,4 @@ def publish_confirm(ctx: Context) -> Reply:
         return Reply(texts.PUBLISH_STARTED_MEANWHILE + texts.PUBLISH_ASK_TIME)
     ctx.commit()
     ctx.conversations.clear()
-    publishing.schedule_reminders(ctx.redis, activity.id)
     return Reply(texts.PUBLISH_DONE.format(id=activity.id, title=activity.title, when=fmt(activity.start_at)))

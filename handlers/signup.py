@@ -8,6 +8,7 @@ from bot.chat.router import Router
 from bot.domain import signups
 from bot.domain.errors import NotRegistered
 from bot.domain.timefmt import fmt
+from bot.storage.models import utc_now
 from config import texts
 from handlers import registration
 
@@ -16,11 +17,11 @@ router = Router("signup")
 
 def sign_up(ctx: Context, activity_id: int) -> Reply:
     """Sign the sender up for one activity; the reply says 报名成功 or 候补第K位."""
-    result = signups.sign_up(ctx.session, ctx.openid, activity_id)
-    a = result.activity
-    if result.confirmed:
-        return Reply(texts.SIGNUP_OK.format(id=a.id, title=a.title, when=fmt(a.start_at), place=a.place))
-    return Reply(texts.SIGNUP_WAITLIST.format(id=a.id, title=a.title, position=result.position))
+    taken = signups.sign_up(ctx.session, ctx.openid, activity_id)
+    if not taken.confirmed:
+        return Reply(texts.SIGNUP_WAITLIST.format(id=taken.activity_id, title=taken.title, position=taken.position))
+    template = texts.SIGNUP_OK_STARTED if taken.start_at <= utc_now() else texts.SIGNUP_OK
+    return Reply(template.format(id=taken.activity_id, title=taken.title, when=fmt(taken.start_at), place=taken.place))
 
 
 @router.text("报名")

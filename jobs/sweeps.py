@@ -1,8 +1,13 @@
-"""Periodic and scheduled work: the sweep that keeps notices flowing, and reminders on time.
+"""Periodic and scheduled work: reminders on time, and the sweep that keeps notices flowing.
 
-`sweep` creates the reminder rows that have fallen due and enqueues every pending
-notice that is due, and every stale claim. It runs at worker start and on every
-SWEEP_INTERVAL, so a flushed or restarted Redis loses nothing.
+Reminder rows are written when a place is taken, and each activity's reminder moments
+are put on RQ's scheduler when it is published or moved (`bot.domain.reminders`):
+`remind_activity` runs at each moment and sends what fell due, within seconds.
+
+`sweep` is the safety net, at worker start and on every SWEEP_INTERVAL, so a flushed or
+restarted Redis loses nothing: it creates any reminder row still missing once due,
+enqueues every pending notice that is due and every stale claim, and puts the next
+reminder moments back on the scheduler (a flush empties it).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from datetime import datetime, timedelta
 
 from redis.exceptions import LockError
 
-from bot.domain import activities, broadcasts, notices, reminders
+from bot.domain import broadcasts, notices, reminders
 from bot.runtime import queue
 from bot.runtime.services import for_jobs
 from bot.storage.keys import key
@@ -40,30 +45,6 @@ def sweep_due_notices() -> dict:
     return sweep(services)
 
 
-def schedule_reminders(activity_id: int) -> int:
-    """Schedule the activity's reminders for the moment each falls due; returns how many were scheduled.
-
-    The periodic sweep sends them anyway within SWEEP_INTERVAL; this makes them punctual.
-    Job ids carry the start time, so scheduling again after a change adds the new moments.
-    """
-    services = for_jobs()
-    with services.db.session() as session:
-        activity = activities.get(session, activity_id)
-        start_at, status = activity.start_at, activity.status
-    if status != "published":
-        return 0
-    now = utc_now()
-    scheduled = 0
-    for offset in services.settings.reminder_offsets:
-        due_at = start_at - timedelta(seconds=offset)
-        if due_at <= now:
-            continue
-        job_id = f"remind-{activity_id}-{offset}-{start_at:%Y%m%d%H%M}"
-        queue.enqueue_at(services.redis, due_at, queue.REMIND_ACTIVITY, activity_id, job_id=job_id)
-        scheduled += 1
-    return scheduled
-
-
 def remind_activity(activity_id: int) -> int:
     """Create and enqueue the activity's reminders that are due now; returns how many were enqueued."""
     return remind(for_jobs(), activity_id)
@@ -82,6 +63,9 @@ def sweep(services, now: datetime | None = None) -> dict:  # type: ignore[no-unt
     try:
         with services.db.transaction() as session:
             created = reminders.create_due(session, settings.reminder_offsets, now)
+            notices.drop_expired(session, now)
+            reminders.drop_overtaken(session, now)
+            moments = reminders.schedule_ahead(session, now)
         stale_before = now - timedelta(seconds=settings.notice_claim_timeout)
         with services.db.session() as session:
             due = notices.due_ids(session, now)
@@ -92,7 +76,7 @@ def sweep(services, now: datetime | None = None) -> dict:  # type: ignore[no-unt
             lock.release()
         except LockError:
             log.warning("sweep lock expired before release")
-    result = {"reminders_created": created, "due": len(due), "stale_claims": len(stale), "enqueued": enqueued}
+    result = {"reminders_created": created, "due": len(due), "stale_claims": len(stale), "enqueued": enqueued, "moments": moments}
     if created or enqueued:
         log.info("sweep: %s", result)
     return result
@@ -103,6 +87,7 @@ def remind(services, activity_id: int, now: datetime | None = None) -> int:  # t
     now = now or utc_now()
     with services.db.transaction() as session:
         reminders.create_due(session, services.settings.reminder_offsets, now, activity_id=activity_id)
+        reminders.drop_overtaken(session, now, activity_id=activity_id)
     with services.db.session() as session:
         due = notices.due_ids(session, now, activity_id=activity_id)
     return queue.enqueue_notices(services.redis, due)

@@ -297,7 +297,7 @@ import bot.wechat.dedupe, bot.wechat.webhook
 from bot.app import create_app
 
 bot.wechat.dedupe.CLAIM_SECONDS = 0.6
-bot.wechat.webhook._handle = lambda services, chat, message: time.sleep(3600)  # stuck until killed
+bot.wechat.webhook._handle = lambda *args: time.sleep(3600)  # stuck until killed
 app = create_app()
 request = json.loads(sys.argv[1])
 app.test_client().post("/wechat", query_string=request["query"], data=request["body"].encode())

@@ -4,6 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
 from bot.domain import publishing
@@ -48,9 +49,10 @@ def test_an_organizer_publishes_with_every_answer_confirmed(services, wx, commun
     local_start = to_local(activity.start_at)
     assert (local_start.hour, local_start.minute) == (9, 0) and activity.end_at - activity.start_at == timedelta(hours=2)
     assert activity.deadline_at == activity.start_at
-    # Its reminders are scheduled by the worker (the sweep would create them anyway).
-    scheduled = [j for j in queue.get(services.redis).get_jobs() if j.func_name == queue.SCHEDULE_REMINDERS]
-    assert [j.args for j in scheduled] == [[activity.id]]
+    # Its reminder moments are on RQ's scheduler (the sweep would catch them anyway).
+    scheduled = ScheduledJobRegistry(queue=queue.get(services.redis, queue.DEFAULT)).get_job_ids()
+    ahead = [o for o in (86400, 7200) if activity.start_at - timedelta(seconds=o) > publishing.utc_now()]
+    assert ahead and sorted(scheduled) == sorted(f"remind-{activity.id}-{o}-{activity.start_at:%Y%m%d%H%M}" for o in ahead)
     assert "楼院义务清扫" in wx.say("活动", user="someone")  # residents see it at once
 
 

@@ -77,16 +77,24 @@ def test_reminders_go_to_confirmed_participants_only(app, services, wx, full_act
     assert "已取消" in wx.say(f"取消 {other}", user="u-c")
     start = start_of(services, full_activity)
 
+    # The row was written when u-a took the place: due 2 h before the start (24 h before is past).
+    [owed] = rows(services, kind="reminder", activity_id=full_activity)
+    assert (owed.status, owed.due_at, owed.expires_at) == ("pending", start - timedelta(hours=2), start)
+
     result = sweeps.sweep(services, now=start - timedelta(hours=1))  # the 2 h reminder is due
-    assert result["reminders_created"] == 1
+    assert result["reminders_created"] == 0 and result["due"] == 2  # u-a's, and u-c's (given up since)
     run_jobs(services)
 
     [reminder] = outbox(app, "u-a")
     assert "活动提醒" in reminder and f"确认 {full_activity}" in reminder and f"请假 {full_activity}" in reminder
     assert outbox(app, "u-b") == [] and outbox(app, "u-c") == []
-    assert [(n.kind, n.status, n.channel) for n in rows(services)] == [("reminder", "sent", "sandbox")]
+    assert [(n.kind, n.status, n.channel) for n in rows(services, activity_id=full_activity)] == [("reminder", "sent", "sandbox")]
+    [given_up] = rows(services, activity_id=other)
+    assert (given_up.status, given_up.reason) == ("dropped", "place no longer held")
     # Sweeping again creates and sends nothing more.
-    assert sweeps.sweep(services, now=start - timedelta(minutes=50))["reminders_created"] == 0
+    assert sweeps.sweep(services, now=start - timedelta(minutes=50)) | {"moments": 0} == {
+        "reminders_created": 0, "due": 0, "stale_claims": 0, "enqueued": 0, "moments": 0
+    }
 
 
 def test_a_reminder_that_cannot_go_out_before_the_start_is_dropped(services, wx, full_activity, make_activity):
@@ -98,11 +106,11 @@ def test_a_reminder_that_cannot_go_out_before_the_start_is_dropped(services, wx,
     [reminder] = rows(services, kind="reminder")
     assert reminder.status == "dropped" and "started" in reminder.reason
 
-    # An activity whose reminder time passed unswept is recorded as dropped, not sent late.
+    # An activity whose reminder time passed while nothing ran is recorded as dropped, not sent late.
     late = make_activity(title="法治宣传讲座", start=utc_now() + timedelta(hours=5), hours_long=1)
     wx.say(f"报名 {late}", user="u-c")
     late_start = start_of(services, late)
-    sweeps.sweep(services, now=late_start + timedelta(minutes=10))
+    assert sweeps.sweep(services, now=late_start + timedelta(minutes=10))["due"] == 0
     [missed] = rows(services, activity_id=late)
     assert (missed.status, missed.reason) == ("dropped", "activity started before the reminder could be sent")
 
@@ -127,10 +135,14 @@ def test_someone_who_signed_up_after_the_reminder_moment_is_not_reminded(service
     assert sweeps.sweep(services, now=start - timedelta(hours=1))["reminders_created"] == 0
 
 
-def test_schedule_reminders_puts_each_due_moment_on_rqs_scheduler(services, full_activity):
-    assert sweeps.schedule_reminders(full_activity) == 1  # 2 h before: in an hour; 24 h before: already past
-    scheduled = ScheduledJobRegistry(queue=queue.get(services.redis, queue.DEFAULT)).get_job_ids()
-    assert len(scheduled) == 1 and scheduled[0].startswith(f"remind-{full_activity}-7200-")
+def test_publishing_puts_each_reminder_moment_ahead_on_rqs_scheduler(services, full_activity):
+    # 2 h before: in an hour; 24 h before: already past. Put there when the activity was created.
+    start = start_of(services, full_activity)
+    registry = ScheduledJobRegistry(queue=queue.get(services.redis, queue.DEFAULT))
+    assert registry.get_job_ids() == [f"remind-{full_activity}-7200-{start:%Y%m%d%H%M}"]
+    services.redis.flushdb()  # Redis forgot it: the sweep puts it back
+    assert sweeps.sweep(services)["moments"] == 1
+    assert registry.get_job_ids() == [f"remind-{full_activity}-7200-{start:%Y%m%d%H%M}"]
 
 
 # ── answers ─────────────────────────────────────────────────────────────────
@@ -193,7 +205,7 @@ def test_cancelling_needs_the_role_and_a_reason(services, wx, full_activity, org
     assert "请写明停办原因" in wx.say(f"停办 {full_activity}", user=organizer)
     with services.db.session() as session:
         assert session.get(Activity, full_activity).status == "published"
-    assert rows(services) == []
+    assert [(n.kind, n.status) for n in rows(services)] == [("reminder", "pending")]  # nothing told, nothing dropped
 
 
 def test_an_organizer_of_another_community_may_not_cancel(services, wx, make_activity, communities):
@@ -220,8 +232,12 @@ def test_a_change_of_time_tells_everyone_once_and_drops_reminders_for_the_old_ti
     for openid in ("u-a", "u-b"):
         [notice] = outbox(app, openid)
         assert "活动变更" in notice and "社区活动中心二楼" in notice
-    [reminder] = rows(services, kind="reminder")
-    assert (reminder.status, reminder.reason) == ("dropped", "activity moved to another time")
+    old, *new = rows(services, kind="reminder")
+    assert (old.status, old.reason) == ("dropped", "activity moved to another time")
+    # u-a's place is reminded of anew: 24 h and 2 h before the new start, saying the new place.
+    expected = [(new_start - timedelta(days=1), "pending"), (new_start - timedelta(hours=2), "pending")]
+    assert sorted((n.due_at, n.status) for n in new) == expected
+    assert all("社区活动中心二楼" in n.text and n.expires_at == new_start for n in new)
 
 
 def test_events_change_command(app, services, full_activity):
@@ -234,7 +250,7 @@ def test_events_change_command(app, services, full_activity):
 # ── delivery mechanics ──────────────────────────────────────────────────────
 def test_a_notice_is_claimed_before_it_is_sent_and_a_dead_workers_claim_is_taken_over(services, wx, full_activity):
     wx.say(f"请假 {full_activity}", user="u-a")  # u-b's promotion notice
-    [notice] = rows(services)
+    [notice] = rows(services, kind="promotion")
     assert delivery.deliver(services, notice.id) == "sent"
     assert delivery.deliver(services, notice.id) == "skipped"  # a second job for it does nothing
 
@@ -246,7 +262,7 @@ def test_a_notice_is_claimed_before_it_is_sent_and_a_dead_workers_claim_is_taken
         session.get(Notice, notice.id).claimed_at = utc_now() - timedelta(seconds=services.settings.notice_claim_timeout + 1)
     assert sweeps.sweep(services)["stale_claims"] == 1
     assert delivery.deliver(services, notice.id) == "sent"  # that worker died: taken over
-    assert rows(services)[0].attempts == 2  # two claims: the first send and the takeover
+    assert rows(services, kind="promotion")[0].attempts == 2  # two claims: the first send and the takeover
 
 
 def test_due_notices_survive_a_redis_flush(app, services, wx, full_activity, organizer):
@@ -254,7 +270,7 @@ def test_due_notices_survive_a_redis_flush(app, services, wx, full_activity, org
     assert len(queue.get(services.redis, queue.NOTICES)) == 2
     services.redis.flushdb()
     worker.run(services, burst=True)  # its start-up sweep finds the rows
-    assert [n.status for n in rows(services)] == ["sent", "sent"]
+    assert [n.status for n in rows(services, kind="cancellation")] == ["sent", "sent"]
     assert len(outbox(app, "u-a")) == 1 and len(outbox(app, "u-b")) == 1
 
 
@@ -273,7 +289,7 @@ def test_the_periodic_sweep_is_scheduled_once_and_replanted_after_a_flush(servic
 def test_jobs_status_shows_queues_and_notices(app, services, wx, full_activity, organizer):
     wx.say(f"停办 {full_activity} 场地维修", user=organizer)
     with services.db.transaction() as session:
-        first = session.execute(select(Notice).order_by(Notice.id)).scalars().first()
+        first = session.execute(select(Notice).where(Notice.kind == "cancellation").order_by(Notice.id)).scalars().first()
         first.status, first.reason = "undeliverable", "43004 require subscribe"
     result = app.test_cli_runner().invoke(args=["jobs", "status"])
     assert result.exit_code == 0, result.output

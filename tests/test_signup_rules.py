@@ -62,7 +62,7 @@ def test_cancelling_a_waitlist_place_promotes_nobody(wx, db, communities, make_a
     assert "已取消" in wx.say(f"取消 {activity_id}", user="b")
     assert _statuses(db, activity_id) == [("a", "confirmed"), ("b", "cancelled"), ("c", "waitlisted")]
     assert "候补第1位" in wx.say("我的报名", user="c")
-    assert db.execute(select(func.count()).select_from(Notice)).scalar_one() == 0
+    assert db.execute(select(func.count()).select_from(Notice).where(Notice.kind == "promotion")).scalar_one() == 0
 
 
 def test_signing_up_again_after_cancelling_goes_to_the_end_of_the_line(wx, db, communities, make_activity):

@@ -1,4 +1,4 @@
-"""Activities: creating, listing and describing them."""
+"""Activities: creating, finding and locking them (what residents browse: `catalogue`)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import Connection, Row, bindparam, func, select, update
+from sqlalchemy import Connection, Row, bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
+from bot.domain import catalogue, reminders
 from bot.domain.errors import InvalidInput, NotFound
-from bot.storage.models import ACTIVITY_KINDS, Activity, Community, Signup, utc_now
+from bot.storage.models import ACTIVITY_KINDS, Activity, utc_now
 from config import texts
-
-PAGE_SIZE = 10
 
 
 @dataclass(frozen=True)
@@ -47,8 +46,9 @@ def validate(draft: ActivityDraft) -> None:
         raise InvalidInput("capacity must be a positive number")
     if draft.hours <= 0 or draft.hours > 24 or draft.hours * 2 != int(draft.hours * 2):
         raise InvalidInput("hours must be between 0.5 and 24 in steps of 0.5")
-    if draft.deadline_at is not None and draft.deadline_at > draft.start_at:
-        raise InvalidInput("the sign-up deadline cannot be after the start")
+    # Sign-ups may stay open while it runs (a two-day training), never past its end.
+    if draft.deadline_at is not None and draft.deadline_at >= draft.end_at:
+        raise InvalidInput("the sign-up deadline must be before the end")
 
 
 def parse_hours(text: str) -> Decimal:
@@ -75,10 +75,14 @@ def create(session: Session, draft: ActivityDraft) -> Activity:
         hours=draft.hours,
         status="published",
         signup_seq=0,
+        taken=0,
+        waiting=0,
         organizer_id=draft.organizer_id,
     )
     session.add(activity)
     session.flush()
+    catalogue.changed(session)
+    reminders.schedule(session, activity)
     return activity
 
 
@@ -89,20 +93,11 @@ def get(session: Session, activity_id: int) -> Activity:
     return activity
 
 
-# Built once, like the board below: these run on every sign-up and cancellation.
 _LOCK = select(Activity).where(Activity.id == bindparam("id")).with_for_update().execution_options(populate_existing=True)
-_NEXT_SEQ = (
-    update(Activity)
-    .where(Activity.id == bindparam("activity_id"))
-    # Keep updated_at: a sign-up is not a change to the activity.
-    .values(signup_seq=Activity.signup_seq + 1, updated_at=Activity.updated_at)
-    .returning(Activity)
-    .execution_options(populate_existing=True, synchronize_session=False)
-)
 
 
 def lock(session: Session, activity_id: int) -> Activity:
-    """The activity, locked until the transaction ends: sign-ups to it queue up here.
+    """The activity, locked until the transaction ends: every change of its places happens under it.
 
     PostgreSQL takes a row lock; SQLite transactions already hold the write lock
     (BEGIN IMMEDIATE, see bot.storage.db).
@@ -113,68 +108,30 @@ def lock(session: Session, activity_id: int) -> Activity:
     return activity
 
 
-def lock_next_seq(session: Session, activity_id: int) -> Activity:
-    """Lock the activity (as `lock`) and take the next sign-up sequence number, in one statement.
-
-    An UPDATE takes PostgreSQL's row lock itself; on SQLite the transaction already holds
-    the write lock. A refused sign-up rolls back, so no number is spent.
-    """
-    activity = session.execute(_NEXT_SEQ, {"activity_id": activity_id}).scalar_one_or_none()
-    if activity is None:
-        raise NotFound(texts.EVENT_NOT_FOUND.format(id=activity_id))
-    return activity
-
-
-# What residents see of an activity, places taken included. Built once: putting a
-# statement together costs more Python than running it, on the busiest replies.
-_TAKEN = (
-    select(func.count())
-    .where(Signup.activity_id == Activity.id, Signup.status == "confirmed")
-    .correlate(Activity)
-    .scalar_subquery()
-)
-_BOARD = select(
-    Activity.id,
-    Activity.kind,
-    Activity.title,
-    Activity.content,
-    Activity.place,
-    Activity.start_at,
-    Activity.end_at,
-    Activity.deadline_at,
-    Activity.capacity,
-    Activity.hours,
-    Activity.status,
-    Community.name.label("community"),
-    _TAKEN.label("taken"),
-).outerjoin(Community, Community.id == Activity.community_id)
+PAGE_SIZE = 10
+# What residents see of an activity, places taken included (the activity's own counter).
 _UPCOMING = (
-    _BOARD.where(Activity.status == "published", Activity.start_at > bindparam("now"))
+    catalogue.BOARD.where(Activity.status == "published", Activity.start_at > bindparam("now"))
     .order_by(Activity.start_at, Activity.id)
     .offset(bindparam("skip"))
     .limit(PAGE_SIZE + 1)
 )
-_SHOWN = _BOARD.where(Activity.id == bindparam("id"))
 
 
 def places_left(row) -> int:  # type: ignore[no-untyped-def]
     """Free places of a row from `upcoming` or `shown`."""
-    return max(0, row.capacity - row.taken)
+    return catalogue.places_left(row)
 
 
 def upcoming(conn: Connection | Session, page: int = 0, now: datetime | None = None) -> tuple[list[Row], bool]:
-    """One page of published activities not yet started, soonest first, with places taken.
-
-    One statement, so it costs a single round trip on `Database.autocommit()`. Returns the
-    page and whether another page follows.
-    """
+    """One page of published activities not yet started, soonest first, with places taken: one statement."""
     rows = conn.execute(_UPCOMING, {"now": now or utc_now(), "skip": page * PAGE_SIZE}).all()
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
 def shown(conn: Connection | Session, activity_id: int) -> Row:
     """One activity as residents see it (any status), with places taken, in one statement."""
-    row = conn.execute(_SHOWN, {"id": activity_id}).one_or_none()
+    row = catalogue.shown(conn, activity_id)
     if row is None:
         raise NotFound(texts.EVENT_NOT_FOUND.format(id=activity_id))
     return row

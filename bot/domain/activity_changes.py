@@ -14,9 +14,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.domain import activities, notices
+from bot.domain import activities, catalogue, notices, reminders
 from bot.domain.errors import InvalidInput, UserError
-from bot.domain.reminders import activity_fields
 from bot.domain.timefmt import fmt
 from bot.storage.models import Activity, Signup, utc_now
 from config import texts
@@ -98,17 +97,25 @@ def change(
     )
     if not changed:
         return ChangeResult(activity, (), 0)
-    if new_start != activity.start_at:
-        # A deadline left at the start follows it; an earlier one stays unless it would fall after the new start.
-        activity.deadline_at = new_start if activity.deadline_at == activity.start_at else min(activity.deadline_at, new_start)
+    moved = new_start != activity.start_at
+    if moved:
+        # A deadline left at the start follows it; another stays unless it would fall at or after the new end.
+        moved_deadline = activity.deadline_at == activity.start_at or activity.deadline_at >= new_end
+        activity.deadline_at = new_start if moved_deadline else activity.deadline_at
         notices.drop_pending(session, activity.id, "reminder", "activity moved to another time")
     activity.start_at, activity.end_at, activity.place = new_start, new_end, new_place
     session.flush()
+    if moved:  # reminders for the new time, for everyone holding a place (their keys carry the start)
+        reminders.owe_all(session, activity, now)
+        reminders.schedule(session, activity, now)
+    else:  # the same moments: the reminders not yet sent say what it says now
+        reminders.rewrite_pending(session, activity)
+    catalogue.changed(session)
 
     what = texts.CHANGE_JOIN.join(texts.CHANGE_WHAT[name] for name in changed)
     stamp = f"{zlib.crc32(f'{new_start:%Y%m%d%H%M}|{new_end:%Y%m%d%H%M}|{new_place}'.encode()):08x}"
     text = texts.CHANGE_NOTICE.format(id=activity.id, title=activity.title, what=what, when=fmt(new_start), place=new_place)
-    fields = {**activity_fields(activity), "summary": texts.CHANGE_SUMMARY.format(what=what)}
+    fields = {**reminders.activity_fields(activity), "summary": texts.CHANGE_SUMMARY.format(what=what)}
     notified = _tell_everyone_affected(
         session, activity, kind="change", key_suffix=f":{stamp}", text=text, fields=fields, now=now, expires_at=new_end
     )
@@ -132,9 +139,10 @@ def cancel(session: Session, activity_id: int, reason: str, now: datetime | None
     activity.cancel_reason = reason
     notices.drop_pending(session, activity.id, "reminder", "activity cancelled")
     session.flush()
+    catalogue.changed(session)
 
     text = texts.CANCEL_NOTICE.format(id=activity.id, title=activity.title, when=fmt(activity.start_at), reason=reason)
-    fields = {**activity_fields(activity), "summary": texts.CANCEL_SUMMARY, "detail": reason}
+    fields = {**reminders.activity_fields(activity), "summary": texts.CANCEL_SUMMARY, "detail": reason}
     notified = _tell_everyone_affected(
         session, activity, kind="cancellation", key_suffix="", text=text, fields=fields, now=now, expires_at=activity.end_at
     )

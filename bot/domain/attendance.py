@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from bot.domain import activities, signups
+from bot.domain import activities, catalogue, places, reminders, signups
 from bot.domain.errors import CheckinRefused, NotRegistered, ScheduleConflict
 from bot.domain.hours import attended_hours
 from bot.domain.timefmt import fmt, fmt_range_end, fmt_time
@@ -68,12 +68,13 @@ def _check_open(activity: Activity) -> None:
 
 def _take_free_place(session: Session, activity: Activity, resident: Resident, signup: Signup | None, now: datetime) -> Signup:
     """A walk-in (or someone still waiting) takes a free place, or is refused when none is left."""
-    if signups.confirmed_count(session, activity.id) >= activity.capacity:
+    if activity.taken >= activity.capacity:
         raise CheckinRefused(texts.CHECKIN_NO_PLACE.format(id=activity.id, title=activity.title))
     other = signups.conflicting(session, resident.id, activity)
     if other is not None:
         raise ScheduleConflict(texts.SIGNUP_CONFLICT.format(other_id=other.id, other_title=other.title))
     activity.signup_seq += 1
+    was_waiting = signup is not None and signup.status == "waitlisted"
     if signup is None:
         signup = Signup(activity_id=activity.id, resident_id=resident.id, status="confirmed", seq=activity.signup_seq, created_at=now)
         session.add(signup)
@@ -82,6 +83,10 @@ def _take_free_place(session: Session, activity: Activity, resident: Resident, s
         signup.seq = activity.signup_seq
         signup.cancelled_at = None
     signup.confirmed_at = now
+    session.flush()
+    places.move(session, activity, taken=1, waiting=-1 if was_waiting else 0)
+    reminders.owe(session, activity, [(signup.id, resident.id)], now)  # a walk-in before a short offset is still reminded
+    catalogue.changed(session)
     return signup
 
 

@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.domain import activities, notices
+from bot.domain import activities, catalogue, notices
 from bot.domain.errors import UserError
 from bot.domain.timefmt import SHANGHAI, fmt, fmt_hours, to_local, to_utc_naive
 from bot.storage.models import Activity, HourEntry, Resident, Signup, utc_now
@@ -223,6 +223,7 @@ def close_activity(session: Session, activity_id: int, *, closed_by: Resident, n
     activity.status = "closed"
     activity.closed_at = now
     session.flush()
+    catalogue.changed(session)
     log.info("organizer %s closed activity %s: %d credited", closed_by.id, activity.id, len(result.credited))
     return result
 
@@ -252,6 +253,7 @@ def auto_close(session: Session, activity_id: int, now: datetime | None = None, 
     activity.status = "closed"
     activity.closed_at = now
     session.flush()
+    catalogue.changed(session)
     if activity.organizer_id is not None:
         notices.create(
             session,

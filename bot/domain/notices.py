@@ -19,11 +19,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import DateTime, String, and_, bindparam, event, func, or_, select, update
+from sqlalchemy import DateTime, String, and_, bindparam, func, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.domain import committed
 from bot.storage.db import insert_for
 from bot.storage.models import Notice, Resident, utc_now
 
@@ -35,8 +36,6 @@ MAX_ATTEMPTS = 8
 # Back-off before the n-th retry of a notice WeChat could not take (busy, rate-limited).
 BACKOFF_SECONDS = (10, 30, 60, 300, 900, 1800, 3600)
 
-_TO_ENQUEUE = "notices_to_enqueue"
-_LISTENING = "notices_listening"
 
 
 def create(
@@ -97,30 +96,7 @@ def enqueue_after_commit(session: Session, notice_ids: Iterable[int]) -> None:
     Enqueueing before the commit could let a worker look for a row it cannot see yet.
     A failed enqueue is only logged: the sweep picks the rows up.
     """
-    if not session.info.get(_LISTENING):
-        # Listeners stay for the session's life (they cannot be removed while firing).
-        event.listen(session, "after_commit", _enqueue_committed)
-        event.listen(session, "after_rollback", _forget_uncommitted)
-        session.info[_LISTENING] = True
-    session.info.setdefault(_TO_ENQUEUE, []).extend(notice_ids)
-
-
-def _enqueue_committed(session: Session) -> None:
-    ids = session.info.pop(_TO_ENQUEUE, [])
-    if not ids:
-        return
-    enqueue = session.info.get("enqueue_notices")
-    if enqueue is None:  # a database opened without a queue (a script): the sweep sends them
-        log.info("%d notices committed with no queue at hand; the sweep will enqueue them", len(ids))
-        return
-    try:
-        enqueue(ids)
-    except Exception:  # Redis trouble must not fail the request; the sweep catches up
-        log.warning("could not enqueue %d notices now; the sweep will", len(ids), exc_info=True)
-
-
-def _forget_uncommitted(session: Session) -> None:
-    session.info.pop(_TO_ENQUEUE, None)
+    committed.owe(session, "enqueue_notices", *notice_ids)
 
 
 # ── the delivery pipeline's steps ─────────────────────────────────────────────
@@ -237,6 +213,20 @@ def drop_pending(session: Session, activity_id: int, kind: str, reason: str) -> 
         .execution_options(synchronize_session=False)
     )
     return result.rowcount
+
+
+# Why a notice still pending past its `expires_at` is dropped, by kind.
+EXPIRED = {"reminder": "activity started before the reminder could be sent"}
+
+
+def drop_expired(session: Session, now: datetime) -> int:
+    """Drop pending notices that can no longer go out (a reminder once its activity started)."""
+    dropped = 0
+    for kind, reason in (*EXPIRED.items(), (None, "expired before it could be sent")):
+        query = update(Notice).where(Notice.status == "pending", Notice.expires_at <= now)
+        query = query.where(Notice.kind == kind) if kind else query.where(Notice.kind.not_in(list(EXPIRED)))
+        dropped += session.execute(query.values(status="dropped", reason=reason).execution_options(synchronize_session=False)).rowcount
+    return dropped
 
 
 def due_ids(session: Session, now: datetime, limit: int = 20000, activity_id: int | None = None) -> list[int]:

@@ -14,13 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 
-from redis import Redis
 from sqlalchemy.orm import Session
 
 from bot.domain import activities, communities, timeparse
 from bot.domain.errors import InvalidInput
 from bot.domain.roles import require_organizer, scope_of
-from bot.runtime import queue
 from bot.storage.models import ACTIVITY_KINDS, Activity, Community, Resident, utc_now
 from config import texts
 
@@ -180,10 +178,3 @@ def publish(session: Session, actor: Resident, draft: Draft, now: datetime | Non
     log.info("activity %s published by organizer %s", activity.id, actor.id)
     return activity
 
-
-def schedule_reminders(redis: Redis, activity_id: int) -> None:
-    """Have the new activity's reminders go out on time (call after the commit).
-
-    The worker's periodic sweep creates due reminders anyway; this makes them punctual.
-    """
-    queue.enqueue(redis, queue.SCHEDULE_REMINDERS, activity_id, job_id=f"schedule-reminders-{activity_id}")

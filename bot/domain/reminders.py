@@ -1,24 +1,28 @@
-"""Reminders before an activity, and the answers to them (`确认 N`, `请假 N`).
+"""Reminders before an activity (the answers to them, `确认 N` and `请假 N`, are `answers`).
 
 A reminder is owed to each person holding a confirmed place at each REMINDER_OFFSETS
 offset before the start, if they already held the place at that moment (someone who
-signs up an hour before the start just read the time and place in 报名成功). The
-sweep creates the rows as they fall due, keyed `reminder:<signup>:<offset>:<start>`
-so that an activity moved to a new time is reminded of again. A reminder that can no
-longer go out before the start is recorded as dropped, with the reason.
+signs up an hour before the start just read the time and place in 报名成功). Its row
+is written when the place is taken (`plan`, through `places.take`, promotions and
+walk-ins), and again for everyone when the activity moves (`owe_all`), keyed
+`reminder:<signup>:<offset>:<start>` so that a moved activity is reminded of anew.
+The sends are scheduled on RQ's scheduler for each moment (`jobs.sweeps`); the
+periodic sweep is the safety net, creating any row still missing once it falls due
+(`create_due`). A reminder that can no longer go out before the start is recorded as
+dropped, with the reason.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, exists, select, update
 from sqlalchemy.orm import Session
 
-from bot.domain import activities, notices, signups
-from bot.domain.errors import UserError
+from bot.domain import committed, notices
+from bot.domain.places import Reminded, reminder_rows
 from bot.domain.timefmt import fmt, to_local
+from bot.runtime import queue
 from bot.storage.models import Activity, Notice, Signup, utc_now
 from config import texts
 
@@ -136,34 +140,107 @@ def why_not_remind(
     return None
 
 
-# ── answers ──────────────────────────────────────────────────────────────────
-@dataclass(frozen=True)
-class Answer:
-    activity: Activity
-    status: str  # confirmed | waitlisted | left | cancelled
-    position: int = 0
-    promoted: Signup | None = None
+def offsets_of(session: Session) -> list[int]:
+    """REMINDER_OFFSETS as the session's owner configured them (`Services`), in seconds."""
+    return list(session.info.get("reminder_offsets", ()))
 
 
-def confirm(session: Session, resident_id: int, activity_id: int, now: datetime | None = None) -> Answer:
-    """`确认 N`: record that the person will come (attendance_confirmed_at); saying it twice is fine."""
+def plan(activity_id: int, title: str, start_at: datetime, place: str, offsets: list[int], now: datetime) -> Reminded:
+    """What a place taken now is to be reminded of: the text, and each reminder still ahead."""
+    return Reminded(
+        text=texts.REMINDER.format(id=activity_id, title=title, when=fmt(start_at), place=place),
+        fields={"title": title, "when": fmt(start_at), "time": template_time(start_at), "place": place},
+        owed=[
+            (f":{o}:{start_at:%m%d%H%M}", start_at - timedelta(seconds=o)) for o in sorted(offsets) if start_at - timedelta(seconds=o) > now
+        ],
+    )
+
+
+def schedule(session: Session, activity: Activity, now: datetime | None = None) -> int:
+    """Once the transaction commits, have RQ's scheduler send the activity's reminders at each moment.
+
+    One job per activity and moment (`remind_activity`, id `remind-<activity>-<offset>-<start>`,
+    so scheduling again is harmless and a moved activity gets its own); it sends every
+    reminder row that has fallen due by then. Returns how many moments are ahead.
+    """
     now = now or utc_now()
-    activity = activities.get(session, activity_id)
-    signup = signups.of(session, resident_id, activity_id)
-    if signup is None or signup.status not in ("confirmed", "waitlisted"):
-        raise UserError(texts.ATTEND_NONE.format(id=activity_id))
-    if activity.status != "published":
-        raise UserError(texts.ATTEND_NOT_OPEN.format(id=activity_id, status=texts.STATUS_NAMES.get(activity.status, activity.status)))
-    if now >= activity.end_at:
-        raise UserError(texts.ATTEND_ENDED.format(id=activity_id))
-    if signup.status == "waitlisted":
-        return Answer(activity, "waitlisted", signups.position(session, signup))
-    if signup.attendance_confirmed_at is None:
-        signup.attendance_confirmed_at = now
-    return Answer(activity, "confirmed")
+    moments = [
+        (activity.start_at - timedelta(seconds=o), o) for o in offsets_of(session) if activity.start_at - timedelta(seconds=o) > now
+    ]
+    for due_at, offset in moments:
+        job_id = f"remind-{activity.id}-{offset}-{activity.start_at:%Y%m%d%H%M}"
+        committed.owe(session, "schedule_jobs", (due_at, queue.REMIND_ACTIVITY, (activity.id,), job_id))
+    return len(moments)
 
 
-def leave(session: Session, resident_id: int, activity_id: int, now: datetime | None = None) -> Answer:
-    """`请假 N`: give the place up (recorded as `left`); the first in line moves up and is told."""
-    result = signups.cancel(session, resident_id, activity_id, now, status="left")
-    return Answer(result.activity, "left" if result.was == "confirmed" else "cancelled", promoted=result.promoted)
+def schedule_ahead(session: Session, now: datetime | None = None) -> int:
+    """Put the reminder moments of every published activity starting within the largest offset
+    back on the scheduler (after a Redis flush they are gone; job ids make it harmless otherwise)."""
+    now = now or utc_now()
+    offsets = offsets_of(session)
+    if not offsets:
+        return 0
+    soon = session.execute(
+        select(Activity).where(
+            Activity.status == "published", Activity.start_at > now, Activity.start_at <= now + timedelta(seconds=max(offsets))
+        )
+    ).scalars()
+    return sum(schedule(session, activity, now) for activity in soon)
+
+
+def owe(session: Session, activity: Activity, places: list[tuple[int, int]], now: datetime | None = None) -> int:
+    """Write the reminder rows of places just taken (signup id, resident id); returns how many.
+
+    The sends go out when each falls due (scheduled per activity and moment, and swept).
+    """
+    now = now or utc_now()
+    reminded = plan(activity.id, activity.title, activity.start_at, activity.place, offsets_of(session), now)
+    rows = reminder_rows(reminded, activity.id, places, activity.start_at, now)
+    if rows:
+        notices.insert_many(session, rows)
+    return len(rows)
+
+
+def owe_all(session: Session, activity: Activity, now: datetime | None = None) -> int:
+    """Write the reminder rows of everyone holding a place (after a move: the keys carry the new start)."""
+    held = session.execute(
+        select(Signup.id, Signup.resident_id).where(Signup.activity_id == activity.id, Signup.status == "confirmed").order_by(Signup.id)
+    ).all()
+    return owe(session, activity, [tuple(row) for row in held], now)
+
+
+_n = Notice.__table__
+
+
+def rewrite_pending(session: Session, activity: Activity) -> int:
+    """Make the activity's reminders not yet sent say what it says now (its place changed)."""
+    reminded = plan(activity.id, activity.title, activity.start_at, activity.place, [], activity.start_at)
+    return session.execute(
+        update(_n)
+        .where(_n.c.activity_id == activity.id, _n.c.kind == "reminder", _n.c.status == "pending")
+        .values(text=reminded.text, fields=reminded.fields)
+    ).rowcount
+
+
+_later = Notice.__table__.alias("later")
+
+
+def drop_overtaken(session: Session, now: datetime | None = None, activity_id: int | None = None) -> int:
+    """Drop due reminders a later reminder of the same place has overtaken (after workers were down).
+
+    Returns how many were dropped: the person gets the latest one only.
+    """
+    now = now or utc_now()
+    overtaken = exists().where(
+        _later.c.kind == "reminder",
+        _later.c.status.in_(("pending", "claimed", "sent")),
+        _later.c.activity_id == _n.c.activity_id,
+        _later.c.resident_id == _n.c.resident_id,
+        _later.c.expires_at == _n.c.expires_at,
+        _later.c.due_at > _n.c.due_at,
+        _later.c.due_at <= now,
+    )
+    query = update(_n).where(and_(_n.c.kind == "reminder", _n.c.status == "pending", _n.c.due_at <= now, overtaken))
+    if activity_id is not None:
+        query = query.where(_n.c.activity_id == activity_id)
+    return session.execute(query.values(status="dropped", reason="overtaken by a later reminder")).rowcount

@@ -1,9 +1,13 @@
 """Sign-up, waitlist and cancellation: the rules of SPEC §5.
 
-Every change to an activity's places happens with the activity locked
-(`activities.lock`), so capacity holds whatever the concurrency, across processes and
-machines. The resident's row is locked first (always in that order) so one person
+Every change to an activity's places happens under the activity's lock, and keeps its
+counters (`places`) exact, so capacity holds whatever the concurrency, across processes
+and machines. The person's row is locked first (always in that order), so one person
 cannot take two overlapping places at once from two phones.
+
+A sign-up is one short transaction: a look at the person and the activity (which also
+locks the person, on PostgreSQL), then `places.take`, which locks the activity only
+for the one statement that takes the place. Refusals are decided from the look.
 """
 
 from __future__ import annotations
@@ -12,25 +16,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, Row, bindparam, case, func, select
-from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import Session, aliased
 
-from bot.domain import activities, notices, residents
+from bot.domain import activities, catalogue, notices, places, reminders
 from bot.domain.errors import AlreadySignedUp, NotRegistered, ScheduleConflict, SignupClosed, UserError
+from bot.domain.places import Taken
 from bot.domain.timefmt import fmt
 from bot.storage.models import Activity, Resident, Signup, utc_now
 from config import texts
 
-
-@dataclass(frozen=True)
-class SignupResult:
-    signup: Signup
-    activity: Activity
-    position: int  # 0 when confirmed, else the place in line (1-based)
-
-    @property
-    def confirmed(self) -> bool:
-        return self.signup.status == "confirmed"
+# What a sign-up returns: the person's sign-up, and the activity as the reply shows it.
+SignupResult = Taken
 
 
 @dataclass(frozen=True)
@@ -40,22 +36,10 @@ class CancelResult:
     promoted: Signup | None
 
 
-# The statements of a sign-up, built once: on the busiest path, putting a statement
-# together costs more Python than running it.
+# Built once: on the busiest path, putting a statement together costs more Python than running it.
 _LOCK_RESIDENT = (
     select(Resident).where(Resident.id == bindparam("resident_id")).with_for_update().execution_options(populate_existing=True)
 )
-# A sign-up's first statement: the person locked, with their row for the activity if any.
-_WITH_SIGNUP = (
-    select(Resident, Signup)
-    .outerjoin(Signup, (Signup.resident_id == Resident.id) & (Signup.activity_id == bindparam("activity_id")))
-    .with_for_update(of=Resident)
-    .execution_options(populate_existing=True)
-)
-_LOCK_WITH_SIGNUP = {
-    int: _WITH_SIGNUP.where(Resident.id == bindparam("who")),
-    str: _WITH_SIGNUP.where(Resident.openid == bindparam("who")),
-}
 _OF = select(Signup).where(Signup.activity_id == bindparam("activity_id"), Signup.resident_id == bindparam("resident_id"))
 _OTHER = aliased(Activity)
 _CONFLICTING = (
@@ -71,10 +55,11 @@ _CONFLICTING = (
     )
     .limit(1)
 )
-_STATUS_COUNTS = select(Signup.status, func.count()).where(Signup.activity_id == bindparam("activity_id")).group_by(Signup.status)
-_CONFIRMED_COUNT = select(func.count()).where(Signup.activity_id == bindparam("activity_id"), Signup.status == "confirmed")
 _AHEAD_OF = select(func.count()).where(
     Signup.activity_id == bindparam("activity_id"), Signup.status == "waitlisted", Signup.seq < bindparam("seq")
+)
+_WAITING_IN_ORDER = (
+    select(Signup).where(Signup.activity_id == bindparam("activity_id"), Signup.status == "waitlisted").order_by(Signup.seq)
 )
 
 
@@ -95,83 +80,101 @@ def conflicting(session: Session, resident_id: int, activity: Activity) -> Activ
     ).scalar_one_or_none()
 
 
-def confirmed_count(session: Session, activity_id: int) -> int:
-    return session.execute(_CONFIRMED_COUNT, {"activity_id": activity_id}).scalar_one()
-
-
-def _status_counts(session: Session, activity_id: int) -> dict[str, int]:
-    """How many sign-ups of the activity are in each status, in one query."""
-    return {status: count for status, count in session.execute(_STATUS_COUNTS, {"activity_id": activity_id})}
-
-
 def position(session: Session, signup: Signup) -> int:
     """1-based place in the waitlist; 0 when not waitlisted."""
     if signup.status != "waitlisted":
         return 0
-    return session.execute(_AHEAD_OF, {"activity_id": signup.activity_id, "seq": signup.seq}).scalar_one() + 1
+    return _ahead_of(session, signup.activity_id, signup.seq) + 1
 
 
-def _check_open(activity: Activity, now: datetime) -> None:
-    if activity.status != "published":
-        raise SignupClosed(texts.SIGNUP_NOT_OPEN.format(id=activity.id, status=texts.STATUS_NAMES.get(activity.status, activity.status)))
-    if now >= activity.deadline_at:
-        raise SignupClosed(texts.SIGNUP_CLOSED.format(id=activity.id))
+def _ahead_of(session: Session, activity_id: int, seq: int) -> int:
+    return session.execute(_AHEAD_OF, {"activity_id": activity_id, "seq": seq}).scalar_one()
 
 
-def _lock_with_signup(session: Session, who: int | str, activity_id: int) -> tuple[Resident, Signup | None]:
-    """Lock the person (by id, or by openid) and fetch their sign-up for the activity, in one statement."""
-    row = session.execute(_LOCK_WITH_SIGNUP[type(who)], {"who": who, "activity_id": activity_id}).one_or_none()
-    if row is None and isinstance(who, str):  # a first contact nobody recorded yet
-        who = residents.get_or_create(session, who).id
-        row = session.execute(_LOCK_WITH_SIGNUP[int], {"who": who, "activity_id": activity_id}).one_or_none()
-    if row is None:
-        raise NoResultFound(f"no resident {who!r}")
-    return row.Resident, row.Signup
+# ── signing up ───────────────────────────────────────────────────────────────
+_r = Resident.__table__
+_a = Activity.__table__
+_s = Signup.__table__
+# The person (locked, on PostgreSQL), the activity, their sign-up for it and an overlapping
+# place they hold: everything a refusal is decided from, in one statement.
+_LOOK = {
+    who: select(
+        _r.c.id.label("resident_id"),
+        _r.c.registered_at,
+        _r.c.erased_at,
+        _a.c.id.label("activity_id"),
+        _a.c.title,
+        _a.c.place,
+        _a.c.start_at,
+        _a.c.status,
+        _a.c.deadline_at,
+        (_a.c.taken < _a.c.capacity).label("room"),
+        _s.c.status.label("mine"),
+        _s.c.seq.label("my_seq"),
+        places.CLASH.label("clash_id"),
+    )
+    .select_from(
+        _r.outerjoin(_a, _a.c.id == bindparam("activity_id")).outerjoin(_s, (_s.c.activity_id == _a.c.id) & (_s.c.resident_id == _r.c.id))
+    )
+    .where(person)
+    .with_for_update(of=_r)
+    for who, person in places.BY.items()
+}
+
+
+def look(session: Session, who: int | str, activity_id: int) -> Row | None:
+    """The person and the activity as a sign-up sees them (None: no such person yet)."""
+    return session.execute(_LOOK[type(who)], {"who": who, "activity_id": activity_id}).one_or_none()
+
+
+def _refuse(session: Session, seen: Row | None, activity_id: int, now: datetime) -> None:
+    """Raise the UserError that says why this sign-up cannot be, if one does."""
+    if seen is None or seen.activity_id is None:
+        activities.get(session, activity_id)  # an unknown activity is refused before any dialog starts
+    if seen is None or seen.registered_at is None or seen.erased_at is not None:
+        raise NotRegistered(texts.REG_NEEDED_FOR_SIGNUP.format(activity_id=activity_id))
+    if seen.mine == "confirmed":
+        raise AlreadySignedUp(texts.SIGNUP_ALREADY.format(id=activity_id, title=seen.title))
+    if seen.mine == "waitlisted":
+        position = _ahead_of(session, activity_id, seen.my_seq) + 1
+        raise AlreadySignedUp(texts.SIGNUP_ALREADY_WAITLIST.format(id=activity_id, position=position))
+    if seen.status != "published":
+        raise SignupClosed(texts.SIGNUP_NOT_OPEN.format(id=activity_id, status=texts.STATUS_NAMES.get(seen.status, seen.status)))
+    if now >= seen.deadline_at:
+        raise SignupClosed(texts.SIGNUP_CLOSED.format(id=activity_id))
+    if seen.clash_id is not None and seen.room:
+        other = session.get(Activity, seen.clash_id)
+        raise ScheduleConflict(texts.SIGNUP_CONFLICT.format(other_id=other.id, other_title=other.title))
 
 
 def sign_up(session: Session, who: int | str, activity_id: int, now: datetime | None = None) -> SignupResult:
     """Take a place, or a place in line when full. Raises a UserError with the reason when refused.
 
     `who` is the resident's id, or the sender's openid (the chat path then needs no
-    lookup of its own). Work that only concerns this person is done before the activity
-    is locked (their own row lock keeps it steady), so the lock every sign-up to the
-    activity queues on is held for as few statements as possible.
+    lookup of its own). At most three statements (see `places`); the reminders of the
+    place are written with it. Sign-ups stay open until the activity's deadline, which
+    may fall after its start (a two-day training takes people on while it runs).
     """
     now = now or utc_now()
-    resident, signup = _lock_with_signup(session, who, activity_id)
-    resident_id = resident.id
-    if not resident.registered:
-        activities.get(session, activity_id)  # an unknown id is refused before any dialog starts
-        raise NotRegistered(texts.REG_NEEDED_FOR_SIGNUP.format(activity_id=activity_id))
-    if signup is not None and signup.status in ("confirmed", "waitlisted"):
-        activity = activities.get(session, activity_id)
-        if signup.status == "confirmed":
-            raise AlreadySignedUp(texts.SIGNUP_ALREADY.format(id=activity.id, title=activity.title))
-        raise AlreadySignedUp(texts.SIGNUP_ALREADY_WAITLIST.format(id=activity.id, position=position(session, signup)))
+    offsets = reminders.offsets_of(session)
 
-    # Taking the lock and the next place in line are one statement.
-    activity = activities.lock_next_seq(session, activity_id)
-    _check_open(activity, now)
-    counts = _status_counts(session, activity_id)
-    full = counts.get("confirmed", 0) >= activity.capacity
-    if not full:
-        other = conflicting(session, resident_id, activity)
-        if other is not None:
-            raise ScheduleConflict(texts.SIGNUP_CONFLICT.format(other_id=other.id, other_title=other.title))
+    def plan(activity) -> places.Reminded:  # type: ignore[no-untyped-def]
+        return reminders.plan(activity_id, activity.title, activity.start_at, activity.place, offsets, now)
 
-    status = "waitlisted" if full else "confirmed"
-    if signup is None:
-        signup = Signup(activity_id=activity_id, resident_id=resident_id, status=status, seq=activity.signup_seq)
-        session.add(signup)
-    else:  # a cancelled sign-up comes back at the end of the line
-        signup.status = status
-        signup.seq = activity.signup_seq
-        signup.cancelled_at = None
-        signup.created_at = now
-    signup.confirmed_at = now if status == "confirmed" else None
-    session.flush()
-    # The newest seq is last in line: its place follows from the count taken under the lock.
-    return SignupResult(signup, activity, counts.get("waitlisted", 0) + 1 if full else 0)
+    seen = None
+    if places.looks_first(session):
+        seen = look(session, who, activity_id)
+        _refuse(session, seen, activity_id, now)
+    # Again only if the activity changed between the look and the take (a move, a last place gone to someone with a clash…).
+    for _ in range(3):
+        taken = places.take(session, who, activity_id, now, plan, seen)
+        if taken is not None:
+            if taken.confirmed:  # places left is what the catalogue shows; the line it does not
+                catalogue.changed(session)
+            return taken
+        seen = look(session, who, activity_id)
+        _refuse(session, seen, activity_id, now)
+    raise UserError(texts.BUSY)
 
 
 def cancel(session: Session, resident_id: int, activity_id: int, now: datetime | None = None, *, status: str = "cancelled") -> CancelResult:
@@ -191,6 +194,11 @@ def cancel(session: Session, resident_id: int, activity_id: int, now: datetime |
     signup.status = status
     signup.cancelled_at = now
     session.flush()
+    if was == "confirmed":
+        places.move(session, activity, taken=-1)
+        catalogue.changed(session)
+    else:
+        places.move(session, activity, waiting=-1)
     promoted = promote(session, activity, now) if was == "confirmed" else None
     return CancelResult(activity, was, promoted)
 
@@ -204,17 +212,17 @@ def promote(session: Session, activity: Activity, now: datetime | None = None) -
     now = now or utc_now()
     if activity.status != "published" or now >= activity.start_at:
         return None
-    if confirmed_count(session, activity.id) >= activity.capacity:
+    if activity.taken >= activity.capacity or not activity.waiting:
         return None
-    waiting = session.execute(
-        select(Signup).where(Signup.activity_id == activity.id, Signup.status == "waitlisted").order_by(Signup.seq)
-    ).scalars()
-    for candidate in waiting:
+    for candidate in session.execute(_WAITING_IN_ORDER, {"activity_id": activity.id}).scalars():
         if conflicting(session, candidate.resident_id, activity) is not None:
             continue
         candidate.status = "confirmed"
         candidate.confirmed_at = now
         session.flush()
+        places.move(session, activity, taken=1, waiting=-1)
+        reminders.owe(session, activity, [(candidate.id, candidate.resident_id)], now)
+        catalogue.changed(session)
         notices.create(
             session,
             key=f"promotion:{candidate.id}:{candidate.seq}",

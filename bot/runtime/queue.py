@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from redis import Redis
+from redis.client import Pipeline
 from rq import Queue, Retry
 from rq.job import Job
 from rq.serializers import JSONSerializer
@@ -31,7 +32,6 @@ QUEUE_NAMES = (SWEEPS, DEFAULT, NOTICES)
 
 SEND_NOTICE = "jobs.delivery.send_notice"
 SWEEP = "jobs.sweeps.sweep_due_notices"
-SCHEDULE_REMINDERS = "jobs.sweeps.schedule_reminders"
 REMIND_ACTIVITY = "jobs.sweeps.remind_activity"
 
 # WeChat said "busy" (-1) or "too many calls" (45009): back off, then try again. The
@@ -101,10 +101,35 @@ def enqueue_notices(redis: Redis, notice_ids: Iterable[int], *, force: Iterable[
     return enqueued
 
 
-def enqueue_at(redis: Redis, when: datetime, func: str, *args: object, job_id: str, queue_name: str = DEFAULT) -> Job:
-    """Run `func(*args)` at `when` (naive UTC, as the database stores times)."""
+def enqueue_new_notices(redis: Redis, notice_ids: Iterable[int], pipeline: Pipeline) -> None:
+    """Add the enqueueing of notices just written to `pipeline` (no job can exist for them yet:
+    nothing to look up first, so it costs no round trip of its own)."""
+    ids = list(notice_ids)
+    if ids:
+        get(redis, NOTICES).enqueue_many([_send_job(i) for i in ids], pipeline=pipeline)
+
+
+def enqueue_at(
+    redis: Redis, when: datetime, func: str, *args: object, job_id: str, queue_name: str = DEFAULT, pipeline: Pipeline | None = None
+) -> Job:
+    """Run `func(*args)` at `when` (naive UTC, as the database stores times), on RQ's scheduler."""
     aware = when.replace(tzinfo=UTC) if when.tzinfo is None else when
-    return get(redis, queue_name).enqueue_at(aware, func, *args, job_id=job_id, result_ttl=3600, failure_ttl=7 * 86400)
+    return get(redis, queue_name).enqueue_at(
+        aware, func, *args, job_id=job_id, result_ttl=3600, failure_ttl=7 * 86400, pipeline=pipeline
+    )
+
+
+def schedule_jobs(redis: Redis, jobs: Iterable[tuple], pipeline: Pipeline | None = None) -> int:
+    """Schedule each (when, dotted function, args, job id); a job id already scheduled is moved
+    to the new time. Into `pipeline` when given, else in one round trip of its own."""
+    pipe = pipeline if pipeline is not None else redis.pipeline()
+    count = 0
+    for when, func, args, job_id in jobs:
+        enqueue_at(redis, when, func, *args, job_id=job_id, pipeline=pipe)
+        count += 1
+    if pipeline is None and count:
+        pipe.execute()
+    return count
 
 
 def enqueue(redis: Redis, func: str, *args: object, job_id: str, queue_name: str = DEFAULT) -> Job:

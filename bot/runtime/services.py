@@ -18,6 +18,7 @@ from functools import partial
 from redis import Redis
 
 from bot.runtime import queue
+from bot.storage import versions
 from bot.storage.db import Database
 from config import Settings
 
@@ -31,13 +32,22 @@ class Services:
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
         redis = Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=2)
-        # Notices written in a session are enqueued on this Redis once it commits (bot.domain.notices).
-        db = Database(settings.DATABASE_URL, session_info={"enqueue_notices": partial(queue.enqueue_notices, redis)})
+        db = Database(settings.DATABASE_URL, session_info=after_commit_hooks(redis) | {"reminder_offsets": settings.reminder_offsets})
         return cls(settings=settings, db=db, redis=redis)
 
     def close(self) -> None:
         self.db.dispose()
         self.redis.close()
+
+
+def after_commit_hooks(redis: Redis) -> dict:
+    """How a session pays the Redis work it owes once it commits (`bot.domain.committed`): at once,
+    on this Redis. (The webhook's sessions gather it into the pipeline it sends after the handler.)"""
+    return {
+        "enqueue_notices": partial(queue.enqueue_notices, redis),
+        "schedule_jobs": partial(queue.schedule_jobs, redis),
+        "bump_version": lambda names: versions.bump(redis, *names),
+    }
 
 
 # The services of the worker running the current job (set by `running_jobs`).

@@ -101,6 +101,11 @@ class Activity(Base):
     status: Mapped[str] = mapped_column(String(16), default="published")
     # Bumped under the activity's row lock on every sign-up; orders the waitlist.
     signup_seq: Mapped[int] = mapped_column(Integer, default=0)
+    # Places taken (confirmed sign-ups) and people in line (waitlisted), kept by every change
+    # of a sign-up's status under the activity's lock: a sign-up reads and bumps them in
+    # its one UPDATE instead of counting rows.
+    taken: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    waiting: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     checkin_code: Mapped[str | None] = mapped_column(String(16), unique=True)
     organizer_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))
     cancel_reason: Mapped[str | None] = mapped_column(Text)
