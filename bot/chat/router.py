@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from bot.chat.context import Context
 from bot.chat.reply import Reply
-from bot.chat.understanding import Intent, understand
+from bot.chat.understanding import Intent, Vocabulary, understand
 from bot.domain.errors import UserError
 from config import texts
 
@@ -40,12 +40,17 @@ class Router:
     def __init__(self, name: str):
         self.name = name
         self.routes: list[Route] = []
+        # Built on first lookup, once per app (routes are all in by then): the first route
+        # for each (kind, match), and the command words, longest first.
+        self._index: dict[tuple[str, str], Route] | None = None
+        self._words: Vocabulary | None = None
 
     # ── registration ───────────────────────────────────────────────────────
     def _add(self, kind: str, matches: tuple[str, ...], interrupts: bool = False) -> Callable[[Handler], Handler]:
         def decorator(fn: Handler) -> Handler:
             for m in matches:
                 self.routes.append(Route(kind, m, fn, interrupts))
+            self._index = self._words = None
             return fn
 
         return decorator
@@ -80,16 +85,24 @@ class Router:
 
     def include(self, other: Router) -> None:
         self.routes.extend(other.routes)
+        self._index = self._words = None
 
     # ── lookup ─────────────────────────────────────────────────────────────
-    def words(self) -> list[str]:
-        return [r.match for r in self.routes if r.kind == "text"]
+    def words(self) -> Vocabulary:
+        """The command words, sorted for matching once (not per message)."""
+        if self._words is None:
+            self._words = Vocabulary(r.match for r in self.routes if r.kind == "text")
+        return self._words
 
     def find(self, kind: str, match: str) -> Route | None:
-        for route in self.routes:
-            if route.kind == kind and route.match == match:
-                return route
-        return None
+        """The first route registered for (kind, match): a dict lookup."""
+        index = self._index
+        if index is None:
+            index = {}
+            for route in self.routes:
+                index.setdefault((route.kind, route.match), route)
+            self._index = index
+        return index.get((kind, match))
 
     def route_for(self, ctx: Context) -> Route | None:
         """Pick the one handler for this message; None means reply with nothing."""

@@ -45,7 +45,21 @@ class Intent:
         return match.group(2).strip() if match else self.args
 
 
-def understand(text: str, words: Iterable[str]) -> Intent | None:
+class Vocabulary:
+    """Command words ready for matching: by first character, longest first. Built once per router."""
+
+    def __init__(self, words: Iterable[str]):
+        self.by_first: dict[str, list[tuple[str, str]]] = {}
+        for word in sorted(set(words), key=len, reverse=True):
+            if word:
+                self.by_first.setdefault(word[0].lower(), []).append((word, word.lower()))
+
+    def candidates(self, lowered: str) -> list[tuple[str, str]]:
+        """(word, lowered word) pairs that could start `lowered`, longest first."""
+        return self.by_first.get(lowered[:1], []) if lowered else []
+
+
+def understand(text: str, words: Iterable[str] | Vocabulary) -> Intent | None:
     """Match the longest command word the text starts with; None when nothing fits.
 
     A word matches only when followed by the end, a space or a digit, so `活动` does
@@ -53,8 +67,8 @@ def understand(text: str, words: Iterable[str]) -> Intent | None:
     """
     text = normalise(text)
     lowered = text.lower()
-    for word in sorted(set(words), key=len, reverse=True):
-        w = word.lower()
+    vocabulary = words if isinstance(words, Vocabulary) else Vocabulary(words)
+    for word, w in vocabulary.candidates(lowered):
         if not lowered.startswith(w):
             continue
         rest = text[len(word) :]
