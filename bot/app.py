@@ -61,11 +61,11 @@ def build_router() -> Router:
 def note_contact(ctx: Context) -> None:
     """Note that the person wrote, clicked, scanned or followed (WeChat's customer-service window).
 
-    Messages are noted at most once a minute (Redis decides which); events always, as their
-    window is a single minute.
+    Messages are noted at most once a minute (Redis decides which, in the webhook's first
+    round trip); events always, as their window is a single minute.
     """
     event = ctx.message.type == "event"
-    if event or residents.contact_due(ctx.redis, ctx.openid):
+    if event or ctx.contact_due:  # the gate was passed in the webhook's first round trip
         residents.note_contact(ctx.conn, ctx.openid, event=event)
 
 

@@ -1,38 +1,40 @@
-"""Browsing activities: the list, the next page, one activity in full."""
+"""Browsing activities: the list, the next page, one activity in full — from the catalogue in memory."""
 
 from __future__ import annotations
 
 from bot.chat.context import Context
 from bot.chat.reply import Reply
 from bot.chat.router import Router
-from bot.domain import activities
+from bot.domain import catalogue
+from bot.domain.errors import NotFound
 from bot.domain.timefmt import fmt, fmt_hours, fmt_range_end
-from bot.storage.keys import key
+from bot.storage.models import utc_now
 from config import texts
 
 router = Router("activities")
 
-PAGE_SECONDS = 600
+
+def _render_page(ctx: Context, number: int) -> Reply:
+    board = ctx.catalogue
+    page = board.page(number, utc_now())
+    if page.rows:
+        ctx.keep_events_page(number)
+    return Reply(board.memo(page.key, lambda: _page_text(page)))
 
 
-def _page_key(ctx: Context) -> str:
-    return key("events_page", ctx.openid)
-
-
-def _render_page(ctx: Context, page: int) -> Reply:
-    rows, more = activities.upcoming(ctx.conn, page)
-    if not rows:
-        return Reply(texts.EVENTS_EMPTY if page == 0 else texts.EVENTS_NO_MORE)
-    ctx.redis.set(_page_key(ctx), page, ex=PAGE_SECONDS)
-    lines = [texts.EVENTS_HEADER.format(page=page + 1)]
-    for activity in rows:
+def _page_text(page: catalogue.Page) -> str:
+    if not page.rows:
+        return texts.EVENTS_EMPTY if page.number == 0 else texts.EVENTS_NO_MORE
+    lines = [texts.EVENTS_HEADER.format(page=page.number + 1)]
+    now = utc_now()
+    for activity in page.rows:
         lines.append(
             texts.EVENTS_LINE.format(
-                id=activity.id, when=fmt(activity.start_at), title=activity.title, place=activity.place, places=_places(activity)
+                id=activity.id, when=fmt(activity.start_at), title=activity.title, place=activity.place, places=_places(activity, now)
             )
         )
-    lines.append(texts.EVENTS_MORE if more else texts.EVENTS_FOOTER)
-    return Reply("\n".join(lines))
+    lines.append(texts.EVENTS_MORE if page.more else texts.EVENTS_FOOTER)
+    return "\n".join(lines)
 
 
 @router.text("活动", "详情")
@@ -47,38 +49,50 @@ def events_list(ctx: Context) -> Reply:
 @router.text("更多", "下一页")
 def events_more(ctx: Context) -> Reply:
     """The next ten activities."""
-    current = ctx.redis.get(_page_key(ctx))
-    page = int(current) + 1 if current is not None else 0
-    return _render_page(ctx, page)
+    seen = ctx.events_page
+    return _render_page(ctx, seen + 1 if seen is not None else 0)
 
 
-def _places(activity) -> str:  # type: ignore[no-untyped-def]
-    left = activities.places_left(activity)
+def _places_left(activity) -> str:  # type: ignore[no-untyped-def]
+    left = catalogue.places_left(activity)
     return texts.PLACES_LEFT.format(left=left) if left else texts.PLACES_FULL
 
 
+def _places(activity, now) -> str:  # type: ignore[no-untyped-def]
+    places = _places_left(activity)
+    if activity.start_at <= now:  # under way, sign-ups still open
+        places += "｜" + texts.EVENTS_UNDER_WAY.format(deadline=fmt(activity.deadline_at))
+    return places
+
+
 def event_detail(ctx: Context, activity_id: int) -> Reply:
-    activity = activities.shown(ctx.conn, activity_id)
+    board = ctx.catalogue
+    # Outside the snapshot (long over, or no such id): read once for this version.
+    activity = board.get(activity_id) or board.memo(("shown", activity_id), lambda: catalogue.shown(ctx.conn, activity_id))
+    if activity is None:
+        raise NotFound(texts.EVENT_NOT_FOUND.format(id=activity_id))
+    return Reply(board.memo(("detail", activity_id), lambda: _detail_text(activity)))
+
+
+def _detail_text(activity) -> str:  # type: ignore[no-untyped-def]
     if activity.status == "cancelled":
         status = texts.EVENT_STATUS_CANCELLED
     elif activity.status == "closed":
         status = texts.EVENT_STATUS_CLOSED
     else:
         status = texts.EVENT_STATUS_OPEN.format(id=activity.id)
-    return Reply(
-        texts.EVENT_DETAIL.format(
-            id=activity.id,
-            title=activity.title,
-            kind=texts.KIND_NAMES.get(activity.kind, activity.kind),
-            when=fmt(activity.start_at),
-            end=fmt_range_end(activity.start_at, activity.end_at),
-            place=activity.place,
-            community=activity.community or texts.WHOLE_SUBDISTRICT,
-            capacity=activity.capacity,
-            places=_places(activity),
-            hours=fmt_hours(activity.hours),
-            deadline=fmt(activity.deadline_at),
-            content=texts.EVENT_DETAIL_CONTENT.format(content=activity.content) if activity.content else "",
-            status=status,
-        )
+    return texts.EVENT_DETAIL.format(
+        id=activity.id,
+        title=activity.title,
+        kind=texts.KIND_NAMES.get(activity.kind, activity.kind),
+        when=fmt(activity.start_at),
+        end=fmt_range_end(activity.start_at, activity.end_at),
+        place=activity.place,
+        community=activity.community or texts.WHOLE_SUBDISTRICT,
+        capacity=activity.capacity,
+        places=_places_left(activity),
+        hours=fmt_hours(activity.hours),
+        deadline=fmt(activity.deadline_at),
+        content=texts.EVENT_DETAIL_CONTENT.format(content=activity.content) if activity.content else "",
+        status=status,
     )

@@ -159,12 +159,11 @@ def test_a_dialog_outliving_the_start_asks_for_a_new_time(services, wx, communit
     org = wx.as_user("org")
     _answers_until_community(org)
     org.say("1")
-    conversation = org.app.extensions["bot"]
-    from bot.chat.conversation import ConversationStore
+    redis = org.app.extensions["bot"].redis
+    from bot.chat import conversation
 
-    store = ConversationStore(conversation.redis, "org", 600)
-    state = store.get()
+    state = conversation.decode(redis.get(conversation.conversation_key("org")))
     state.data["start"] = (publishing.utc_now() - timedelta(minutes=1)).isoformat()
-    store.set(state.name, state.state, state.data)
+    redis.set(conversation.conversation_key("org"), conversation.encode(state), ex=600)
     assert "重新输入活动时间" in org.say("确认")
     assert "地点" in org.say("后天上午9点到11点")

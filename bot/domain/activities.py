@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import Connection, Row, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from bot.domain import catalogue, reminders
 from bot.domain.errors import InvalidInput, NotFound
-from bot.storage.models import ACTIVITY_KINDS, Activity, utc_now
+from bot.storage.models import ACTIVITY_KINDS, Activity
 from config import texts
 
 
@@ -106,32 +106,3 @@ def lock(session: Session, activity_id: int) -> Activity:
     if activity is None:
         raise NotFound(texts.EVENT_NOT_FOUND.format(id=activity_id))
     return activity
-
-
-PAGE_SIZE = 10
-# What residents see of an activity, places taken included (the activity's own counter).
-_UPCOMING = (
-    catalogue.BOARD.where(Activity.status == "published", Activity.start_at > bindparam("now"))
-    .order_by(Activity.start_at, Activity.id)
-    .offset(bindparam("skip"))
-    .limit(PAGE_SIZE + 1)
-)
-
-
-def places_left(row) -> int:  # type: ignore[no-untyped-def]
-    """Free places of a row from `upcoming` or `shown`."""
-    return catalogue.places_left(row)
-
-
-def upcoming(conn: Connection | Session, page: int = 0, now: datetime | None = None) -> tuple[list[Row], bool]:
-    """One page of published activities not yet started, soonest first, with places taken: one statement."""
-    rows = conn.execute(_UPCOMING, {"now": now or utc_now(), "skip": page * PAGE_SIZE}).all()
-    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
-
-
-def shown(conn: Connection | Session, activity_id: int) -> Row:
-    """One activity as residents see it (any status), with places taken, in one statement."""
-    row = catalogue.shown(conn, activity_id)
-    if row is None:
-        raise NotFound(texts.EVENT_NOT_FOUND.format(id=activity_id))
-    return row

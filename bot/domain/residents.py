@@ -19,6 +19,7 @@ PHONE = re.compile(r"^1[3-9]\d{9}$")
 # Touching the customer-service window on every message would write on every request;
 # a minute's precision is plenty for a 48-hour window.
 TOUCH_EVERY = timedelta(seconds=60)
+TOUCH_EVERY_MS = int(TOUCH_EVERY.total_seconds() * 1000)
 
 
 def mask_phone(phone: str | None) -> str:
@@ -53,18 +54,19 @@ def get_or_create(session: Session, openid: str) -> Resident:
     return resident
 
 
-def contact_due(redis: Redis, openid: str) -> bool:
-    """Whether this person's message should be recorded as contact: once a minute at most.
+def contact_key(openid: str) -> str:
+    """The gate that lets one message a minute per person record contact.
 
-    Redis answers for the whole minute, so most messages cost no database write; if
-    Redis forgets, the next message is simply recorded again.
+    The webhook's first round trip sets it if free (SET NX, TOUCH_EVERY_MS): the message
+    that set it writes contact, the rest of the minute's messages cost no database
+    write; if Redis forgets, the next message is simply recorded again.
     """
-    return bool(redis.set(key("contact", openid), 1, nx=True, px=int(TOUCH_EVERY.total_seconds() * 1000)))
+    return key("contact", openid)
 
 
 def forget_contact(redis: Redis, openid: str) -> None:
     """The next message is recorded whatever the minute (after an erasure: a new person)."""
-    redis.delete(key("contact", openid))
+    redis.delete(contact_key(openid))
 
 
 def _touch(column, when):  # type: ignore[no-untyped-def]

@@ -11,12 +11,13 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 from flask import Blueprint, Flask, Response, abort, current_app, request
+from redis.client import Pipeline
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidSignatureException
@@ -24,12 +25,13 @@ from wechatpy.messages import BaseMessage
 from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
 
-from bot.chat.context import Context
+from bot.chat.context import Context, Prefetch, Prefetched
 from bot.chat.reply import Reply
 from bot.chat.router import Router
+from bot.domain.catalogue import Catalogue
 from bot.runtime import metrics
 from bot.runtime.services import Services
-from bot.wechat.dedupe import Dedupe, message_key
+from bot.wechat.dedupe import Dedupe, Fetched, message_key
 from config import Settings
 
 log = logging.getLogger(__name__)
@@ -212,6 +214,8 @@ class Chat:
     # which opens WeChat's customer-service window. Given by the factory so the protocol
     # layer needs no domain rules of its own.
     on_contact: Callable[[Context], None]
+    # This app's copy of the catalogue, kept in memory while its version stands.
+    catalogue: Catalogue = field(default_factory=Catalogue)
 
 
 def init_app(app: Flask, router: Router, on_contact: Callable[[Context], None]) -> None:
@@ -226,12 +230,29 @@ def receive() -> Response:
     chat: Chat = current_app.extensions["bot.chat"]
     message, crypto = read_message(services.settings)
     metrics.MESSAGES.labels(message.type).inc()
-    return respond(Dedupe(services.redis).once(message_key(message), lambda: _handle(services, chat, message)), crypto)
+    return respond(answer(services, chat, message), crypto)
 
 
-def _handle(services: Services, chat: Chat, message: BaseMessage) -> bytes:
-    """Dispatch one message and render the reply (the same bytes go to every retry)."""
-    ctx = Context(services, message)
+def answer(services: Services, chat: Chat, message: BaseMessage) -> bytes | None:
+    """The reply to `message` (the same bytes for every copy of it), in two Redis round trips:
+    the claim with what the handler reads, and the reply with what it wrote. None: the first
+    copy is still busy (answer `success`; WeChat's retry gets the reply)."""
+    wanted = Prefetch.for_message(message)
+    return Dedupe(services.redis).once(
+        message_key(message),
+        lambda fetched: _handle(services, chat, message, fetched),
+        reads=wanted.reads,
+        gate=wanted.gate,
+        gate_ms=wanted.gate_ms,
+        version=wanted.version,
+    )
+
+
+def _handle(services: Services, chat: Chat, message: BaseMessage, fetched: Fetched) -> tuple[bytes, Callable[[Pipeline], None]]:
+    """Dispatch one message; the rendered reply, and the writes to send with it."""
+    conversation, events_page = fetched.values
+    state = Prefetched(conversation=conversation, events_page=events_page, contact_due=fetched.gate, catalogue_version=fetched.version)
+    ctx = Context(services, message, state, chat.catalogue)
     try:
         if not (message.type == "event" and message.event == "unsubscribe"):
             try:
@@ -241,4 +262,4 @@ def _handle(services: Services, chat: Chat, message: BaseMessage) -> bytes:
         reply: Reply = chat.router.dispatch(ctx)
     finally:
         ctx.close()
-    return render_text(message, reply.text or "") if reply else b"success"
+    return (render_text(message, reply.text or "") if reply else b"success"), ctx.write_later
