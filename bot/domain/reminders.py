@@ -169,7 +169,10 @@ def schedule(session: Session, activity: Activity, now: datetime | None = None) 
     ]
     for due_at, offset in moments:
         job_id = f"remind-{activity.id}-{offset}-{activity.start_at:%Y%m%d%H%M}"
-        committed.owe(session, "schedule_jobs", (due_at, queue.REMIND_ACTIVITY, (activity.id,), job_id))
+        # RQ's scheduler keeps whole seconds and runs a job once its second has begun: rounded
+        # up, the job never runs before its reminders are due.
+        when = due_at.replace(microsecond=0) + timedelta(seconds=1) if due_at.microsecond else due_at
+        committed.owe(session, "schedule_jobs", (when, queue.REMIND_ACTIVITY, (activity.id,), job_id))
     return len(moments)
 
 

@@ -15,6 +15,14 @@ RQ's scheduler runs in a child process. RQ forks it, so it would inherit the wor
 database sockets and outlive a worker killed with SIGKILL (an OOM kill), keeping the
 dead worker's transaction open and the scheduler lock held. Here it is spawned afresh
 (no inherited sockets) and ends as soon as its worker is gone, releasing the lock.
+
+When a worker dies with its scheduler (the whole process group killed), nothing
+releases that lock: it expires. RQ's own lock lasts 61 s and the other workers look
+for it every 120 s (less often still while they block waiting for jobs), so scheduled
+work (reminders, the sweeps) could stall for about three minutes. Here the lock lasts
+SCHEDULER_LOCK_SECONDS, renewed every second by the scheduler that holds it, and every
+worker without a live scheduler tries to take it every SCHEDULER_CHECK_SECONDS (it
+waits for jobs that long at a time): scheduled work resumes within their sum.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ import signal
 import sys
 import threading
 import time
+from datetime import datetime
 
 from redis.exceptions import RedisError
 from rq import SimpleWorker
@@ -42,6 +51,10 @@ log = logging.getLogger(__name__)
 
 # How often an idle worker wakes up for maintenance (and to check the sweep chain).
 WORKER_TTL = 60
+# RQ's scheduler lock, renewed every second by its holder: it outlives a killed holder by at most this.
+SCHEDULER_LOCK_SECONDS = 15
+# How often a worker without a running scheduler tries to take the lock (and the longest it blocks waiting for a job).
+SCHEDULER_CHECK_SECONDS = 5
 
 
 # How often the scheduler child looks whether its worker is still there (where the
@@ -77,9 +90,33 @@ def run_scheduler(scheduler: RQScheduler, parent_pid: int, logging_level: str) -
 
 
 class Scheduler(RQScheduler):
-    """RQ's scheduler, spawned instead of forked, and bound to its worker's life."""
+    """RQ's scheduler, spawned instead of forked, bound to its worker's life, on a short lock."""
 
     logging_level = "INFO"
+
+    def acquire_locks(self, auto_start: bool = False) -> set[str]:
+        """RQ's, with a lock of SCHEDULER_LOCK_SECONDS instead of 61 s."""
+        taken = {
+            name
+            for name in self._queue_names
+            if self.connection.set(self.get_locking_key(name), os.getpid(), nx=True, ex=SCHEDULER_LOCK_SECONDS)
+        }
+        for name in taken:
+            self.log.info("Acquired scheduler lock for %s", name)
+        self._scheduled_job_registries = []
+        self._acquired_locks = self._acquired_locks.union(taken)
+        self.lock_acquisition_time = datetime.now()
+        if self._acquired_locks and auto_start and (not self._process or not self._process.is_alive()):
+            self.start()
+        return taken
+
+    def heartbeat(self) -> None:
+        """Renew the locks held (every `interval`, 1 s), to SCHEDULER_LOCK_SECONDS."""
+        if self._acquired_locks:
+            with self.connection.pipeline() as pipe:
+                for name in self._acquired_locks:
+                    pipe.expire(self.get_locking_key(name), SCHEDULER_LOCK_SECONDS)
+                pipe.execute()
 
     def start(self) -> multiprocessing.process.BaseProcess:
         self._status = self.Status.STARTED
@@ -95,6 +132,33 @@ class Worker(SimpleWorker):
 
     sweep_interval = 30
     services: Services | None = None
+    _next_scheduler_check = 0.0
+    _burst = False
+
+    @property
+    def dequeue_timeout(self) -> int:
+        """Block at most SCHEDULER_CHECK_SECONDS waiting for a job, so an idle worker looks for
+        a scheduler lock left by a dead worker that often (RQ's own: 45 s)."""
+        return SCHEDULER_CHECK_SECONDS
+
+    def heartbeat(self, timeout=None, pipeline=None):  # type: ignore[no-untyped-def]
+        super().heartbeat(timeout, pipeline)
+        if pipeline is None:
+            self._take_over_scheduler()
+
+    def _take_over_scheduler(self) -> None:
+        """Start a scheduler here if none runs anywhere (its lock free), at most every SCHEDULER_CHECK_SECONDS."""
+        scheduler = self.scheduler
+        if scheduler is None or self._burst or time.monotonic() < self._next_scheduler_check:
+            return
+        self._next_scheduler_check = time.monotonic() + SCHEDULER_CHECK_SECONDS
+        if scheduler._process is not None and scheduler._process.is_alive():
+            return
+        try:
+            if scheduler.acquire_locks(auto_start=True):
+                log.info("took over RQ's scheduler from a worker that is gone")
+        except RedisError:
+            log.warning("could not look for RQ's scheduler lock", exc_info=True)
 
     def perform_job(self, job, queue):  # type: ignore[no-untyped-def]
         if self.services is None:
@@ -104,6 +168,7 @@ class Worker(SimpleWorker):
 
     def _start_scheduler(self, burst=False, logging_level="INFO", date_format=None, log_format=None) -> None:  # type: ignore[no-untyped-def]
         # RQ's own, but with the Scheduler above.
+        self._burst = burst
         self.scheduler = Scheduler(self.queues, connection=self.connection, logging_level=logging_level, serializer=self.serializer)
         self.scheduler.logging_level = logging_level or "INFO"
         self.scheduler.acquire_locks()
