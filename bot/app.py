@@ -21,6 +21,7 @@ from handlers import (
     broadcast,
     checkin,
     common,
+    family,
     hours,
     organizer_cancel,
     privacy,
@@ -34,6 +35,7 @@ from handlers import (
 FEATURES = (
     common,
     registration,
+    family,
     activities,
     signup,
     attendance,

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import Connection, Row, bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
+from bot.domain import families
 from bot.domain.errors import InvalidInput, NotFound
 from bot.storage.models import ACTIVITY_KINDS, Activity, Community, Signup, utc_now
 from config import texts
@@ -31,6 +32,8 @@ class ActivityDraft:
     deadline_at: datetime | None = None
     content: str = ""
     organizer_id: int | None = None
+    min_age: int | None = None
+    max_age: int | None = None
 
 
 def validate(draft: ActivityDraft) -> None:
@@ -49,6 +52,7 @@ def validate(draft: ActivityDraft) -> None:
         raise InvalidInput("hours must be between 0.5 and 24 in steps of 0.5")
     if draft.deadline_at is not None and draft.deadline_at > draft.start_at:
         raise InvalidInput("the sign-up deadline cannot be after the start")
+    families.validate_ages(draft.min_age, draft.max_age)
 
 
 def parse_hours(text: str) -> Decimal:
@@ -76,6 +80,8 @@ def create(session: Session, draft: ActivityDraft) -> Activity:
         status="published",
         signup_seq=0,
         organizer_id=draft.organizer_id,
+        min_age=draft.min_age,
+        max_age=draft.max_age,
     )
     session.add(activity)
     session.flush()

@@ -1,0 +1,120 @@
+"""Family members (SPEC §11): an adult adds children or parents without WeChat and acts for them."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bot.domain.timefmt import to_local
+from bot.storage.models import Resident, utc_now
+from config import texts
+
+THIS_YEAR = to_local(utc_now()).year
+
+
+def add_member(wx, name: str = "小明", relation: str = "1", year: int | None = None, *, user: str = "parent") -> str:  # type: ignore[no-untyped-def]
+    """Run the whole 添加家人 dialog with consent; returns the last reply."""
+    wx.say("添加家人", user=user)
+    wx.say(name, user=user)
+    wx.say(relation, user=user)
+    wx.say(str(year or THIS_YEAR - 8), user=user)
+    return wx.say("同意", user=user)
+
+
+def member_row(db, name: str) -> Resident:  # type: ignore[no-untyped-def]
+    db.expire_all()
+    return db.execute(select(Resident).where(Resident.name == name, Resident.proxy_id.is_not(None))).scalar_one()
+
+
+@pytest.fixture
+def parent(wx, communities):  # type: ignore[no-untyped-def]
+    wx.register(name="张三", phone="13800138000", user="parent")
+    return "parent"
+
+
+def test_adding_a_child_records_the_guardians_consent(wx, db, parent):
+    assert wx.say("添加家人", user=parent) == texts.FAMILY_ASK_NAME
+    assert "是您的" in wx.say("小明", user=parent)
+    assert "出生年份" in wx.say("儿子", user=parent)  # a relation word works as well as its number
+    assert "监护人" in wx.say(f"{THIS_YEAR - 8}年", user=parent)
+    done = wx.say("同意", user=parent)
+    assert "已添加家人：小明（子女" in done and "志愿者编号：ZY" in done
+    member = member_row(db, "小明")
+    proxy = db.execute(select(Resident).where(Resident.openid == parent)).scalar_one()
+    assert (member.proxy_id, member.relation, member.birth_year) == (proxy.id, "child", THIS_YEAR - 8)
+    assert (member.consent_kind, member.consent_by_id) == ("guardian", proxy.id) and member.consent_at is not None
+    assert member.volunteer_no and member.volunteer_no != proxy.volunteer_no
+    assert member.community_id == proxy.community_id and not member.subscribed and member.phone is None
+
+
+def test_an_adult_member_is_added_with_the_proxys_word_that_they_agreed(wx, db, parent):
+    wx.say("添加家人", user=parent)
+    wx.say("李桂兰", user=parent)
+    wx.say("2", user=parent)
+    assert "本人已同意" in wx.say("1950", user=parent)
+    assert "已添加家人：李桂兰（父母，1950年生）" in wx.say("同意", user=parent)
+    assert member_row(db, "李桂兰").consent_kind == "agreed"
+
+
+def test_refusals_bad_year_bad_relation_duplicate_and_no_consent_change_nothing(wx, db, parent):
+    wx.say("添加家人", user=parent)
+    assert wx.say("1", user=parent) == texts.FAMILY_BAD_NAME  # a number is no name
+    wx.say("小红", user=parent)
+    assert wx.say("邻居家的", user=parent) == texts.FAMILY_BAD_RELATION
+    wx.say("1", user=parent)
+    for bad in ("16", str(THIS_YEAR + 1), "1800", "明年"):
+        assert wx.say(bad, user=parent) == texts.FAMILY_BAD_YEAR
+    wx.say(str(THIS_YEAR - 5), user=parent)
+    assert wx.say("嗯？", user=parent) == texts.FAMILY_CONSENT_AGAIN
+    assert wx.say("不同意", user=parent) == texts.FAMILY_NO_CONSENT.format(name="小红")
+    assert db.execute(select(Resident).where(Resident.proxy_id.is_not(None))).first() is None
+    # 退出 leaves at any step, nothing kept.
+    wx.say("添加家人", user=parent)
+    wx.say("小红", user=parent)
+    assert "已退出" in wx.say("退出", user=parent)
+    assert db.execute(select(Resident).where(Resident.proxy_id.is_not(None))).first() is None
+    # The same name twice would make `报名 N 小明` ambiguous.
+    add_member(wx, "小明", user=parent)
+    wx.say("添加家人", user=parent)
+    assert wx.say("小明", user=parent) == texts.FAMILY_DUPLICATE_NAME.format(name="小明")
+
+
+def test_only_a_registered_person_adds_family(wx, communities):
+    assert wx.say("添加家人", user="stranger") == texts.FAMILY_REGISTER_FIRST
+
+
+def test_my_family_lists_them_numbered_and_removing_one_erases_it(wx, db, parent):
+    assert wx.say("我的家人", user=parent) == texts.FAMILY_NONE
+    add_member(wx, "小明", user=parent)
+    add_member(wx, "李桂兰", relation="2", year=1950, user=parent)
+    listing = wx.say("我的家人", user=parent)
+    assert "1. 小明（子女" in listing and "2. 李桂兰（父母，1950年生）" in listing
+    assert "没有序号为 3" in wx.say("删除家人 3", user=parent)
+    assert "删除家人 1" in wx.say("删除家人", user=parent)
+    assert "已删除家人小明" in wx.say("删除家人 1", user=parent)
+    listing = wx.say("我的家人", user=parent)
+    assert "小明" not in listing and "1. 李桂兰" in listing
+    db.expire_all()
+    erased = db.execute(select(Resident).where(Resident.erased_at.is_not(None))).scalar_one()
+    assert erased.name is None and erased.birth_year is None and erased.volunteer_no is None
+
+
+def test_erasing_the_proxy_erases_their_family(wx, db, parent):
+    add_member(wx, "小明", user=parent)
+    add_member(wx, "李桂兰", relation="2", year=1950, user=parent)
+    asked = wx.say("注销", user=parent)
+    assert "2 位家人" in asked and "小明" in asked
+    assert "已注销" in wx.say("确认注销", user=parent)
+    db.expire_all()
+    people = db.execute(select(Resident)).scalars().all()
+    assert all(p.erased_at is not None and p.name is None for p in people)
+
+
+def test_another_person_cannot_see_or_remove_someone_elses_family(wx, parent):
+    add_member(wx, "小明", user=parent)
+    wx.register(name="李四", phone="13900139000", user="neighbour")
+    assert wx.say("我的家人", user="neighbour") == texts.FAMILY_NONE
+    assert "没有序号为 1" in wx.say("删除家人 1", user="neighbour")
+    assert "小明" in wx.say("我的家人", user=parent)
+
+
