@@ -243,6 +243,8 @@ def make_activity(services, communities):  # type: ignore[no-untyped-def]
         place: str = "南乾元社区3号院",
         content: str = "清扫楼道",
         organizer_id: int | None = None,
+        min_age: int | None = None,
+        max_age: int | None = None,
     ) -> int:
         return activity_at(
             services,
@@ -257,6 +259,8 @@ def make_activity(services, communities):  # type: ignore[no-untyped-def]
             content=content,
             kind=kind,
             deadline=deadline,
+            min_age=min_age,
+            max_age=max_age,
         )
 
     return make

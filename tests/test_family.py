@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
 from bot.domain.timefmt import to_local
-from bot.storage.models import Resident, utc_now
+from bot.storage.models import Resident, Signup, utc_now
 from config import texts
 
 THIS_YEAR = to_local(utc_now()).year
@@ -118,3 +120,60 @@ def test_another_person_cannot_see_or_remove_someone_elses_family(wx, parent):
     assert "小明" in wx.say("我的家人", user=parent)
 
 
+
+
+# ── signing up for them ────────────────────────────────────────────────────
+
+
+def _places(db, activity_id: int) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """(name, status) of everyone holding a place or waiting, in sign-up order."""
+    db.expire_all()
+    rows = db.execute(
+        select(Resident.name, Signup.status)
+        .join(Signup, Signup.resident_id == Resident.id)
+        .where(Signup.activity_id == activity_id, Signup.status.in_(("confirmed", "waitlisted")))
+        .order_by(Signup.seq)
+    )
+    return [tuple(r) for r in rows]
+
+
+def test_signing_up_everyone_with_two_places_for_three_keeps_the_order(wx, db, parent, make_activity):
+    add_member(wx, "小明", user=parent)
+    add_member(wx, "李桂兰", relation="2", year=1950, user=parent)
+    activity_id = make_activity("儿童读书会", kind="culture", capacity=2)
+    asked = wx.say(f"报名 {activity_id}", user=parent)
+    assert "为谁报名" in asked and "1. 本人" in asked and "2. 小明" in asked and "3. 李桂兰" in asked and "4. 全部" in asked
+    assert _places(db, activity_id) == []  # nothing before the answer
+    assert "请回复序号" in wx.say("隔壁老王", user=parent)
+    done = wx.say("4", user=parent)
+    assert "本人：报名成功" in done and "小明：报名成功" in done and "李桂兰：名额已满，候补第1位" in done
+    assert _places(db, activity_id) == [("张三", "confirmed"), ("小明", "confirmed"), ("李桂兰", "waitlisted")]
+    mine = wx.say("我的报名", user=parent)
+    assert mine.count(f"【{activity_id}】") == 3 and "——小明" in mine and "候补第1位" in mine
+
+
+def test_naming_the_member_signs_up_only_them_and_cancelling_one_leaves_the_proxys_place(wx, db, parent, make_activity):
+    add_member(wx, "小明", user=parent)
+    activity_id = make_activity("儿童读书会", kind="culture", capacity=5)
+    assert "小明：报名成功" in wx.say(f"报名 {activity_id} 小明", user=parent)
+    assert _places(db, activity_id) == [("小明", "confirmed")]
+    assert "本人：报名成功" in wx.say(f"报名 {activity_id} 本人", user=parent)
+    assert "已报名" in wx.say(f"报名 {activity_id} 小明", user=parent)  # one place per person
+    assert "没有找到名为“小红”" in wx.say(f"报名 {activity_id} 小红", user=parent)
+    assert "（家人小明）已取消" in wx.say(f"取消 {activity_id} 小明", user=parent)
+    assert _places(db, activity_id) == [("张三", "confirmed")]
+
+
+def test_ages_are_checked_per_person(wx, db, parent, make_activity, services):
+    add_member(wx, "小明", user=parent, year=THIS_YEAR - 8)
+    add_member(wx, "李桂兰", relation="2", year=1950, user=parent)
+    reading = make_activity("儿童读书会", kind="culture", capacity=10, min_age=3, max_age=12)
+    done = wx.say(f"报名 {reading} 全部", user=parent)
+    assert "小明：报名成功" in done
+    assert "李桂兰" in done and "岁，本活动限 3–12 岁" in done
+    assert "本活动限 3–12 岁（面向未成年人）" in done  # the proxy: an adult, birth year unknown
+    assert _places(db, reading) == [("小明", "confirmed")]
+    seniors = make_activity("健康知识讲座", kind="lecture", min_age=60, start=utc_now() + timedelta(days=5))
+    done = wx.say(f"报名 {seniors} 全部", user=parent)
+    assert "本人：报名成功" in done and "李桂兰：报名成功" in done  # an adult without a birth year is not refused for a minimum
+    assert "小明 8 岁，本活动限 60 岁以上" in done

@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.domain import residents
@@ -78,6 +78,21 @@ def members(session: Session, proxy_id: int) -> list[Resident]:
             select(Resident).where(Resident.proxy_id == proxy_id, Resident.erased_at.is_(None)).order_by(Resident.id)
         ).scalars()
     )
+
+
+_HAS_MEMBERS = (
+    select(Resident.id)
+    .where(
+        Resident.proxy_id == select(Resident.id).where(Resident.openid == bindparam("openid")).scalar_subquery(),
+        Resident.erased_at.is_(None),
+    )
+    .limit(1)
+)
+
+
+def has_members(conn: Connection | Session, openid: str) -> bool:
+    """Whether the person writing from `openid` manages any family member (one indexed lookup)."""
+    return conn.execute(_HAS_MEMBERS, {"openid": openid}).first() is not None
 
 
 def numbered(session: Session, proxy: Resident, number: int) -> Resident:
