@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from urllib.parse import urlparse
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from bot.domain import checkin_codes, exports, families, residents, signups
 from bot.domain.timefmt import to_local
+from bot.runtime import worker
 from bot.storage.models import Resident, Signup, utc_now
 from config import texts
+from jobs import sweeps
+from tests.organizer_helpers import make_organizer
 
 THIS_YEAR = to_local(utc_now()).year
 
@@ -177,3 +183,144 @@ def test_ages_are_checked_per_person(wx, db, parent, make_activity, services):
     done = wx.say(f"报名 {seniors} 全部", user=parent)
     assert "本人：报名成功" in done and "李桂兰：报名成功" in done  # an adult without a birth year is not refused for a minimum
     assert "小明 8 岁，本活动限 60 岁以上" in done
+
+
+# ── on site, hours and records ─────────────────────────────────────────────
+
+
+def test_the_proxys_code_checks_the_member_in_and_the_member_gets_hours_record_and_certificate(wx, db, services, parent, make_activity):
+    add_member(wx, "小明", user=parent)
+    organizer_id = make_organizer(services, "org")
+    activity_id = make_activity("儿童读书会", kind="culture", start=utc_now() - timedelta(minutes=10), organizer_id=organizer_id)
+    with services.db.transaction() as session:
+        member = session.execute(select(Resident).where(Resident.name == "小明")).scalar_one()
+        signups.sign_up(session, member.id, activity_id, now=utc_now() - timedelta(minutes=20))  # before the start
+        code = checkin_codes.ensure_code(session, activity_id).checkin_code
+    roster = wx.say(f"名单 {activity_id}", user="org")
+    assert "小明（代报：张三）" in roster and "138****8000" in roster  # whom to call: the proxy
+    assert wx.say(f"签到 {code}", user=parent).startswith("（家人小明）签到成功")
+    db.expire_all()
+    assert db.execute(select(Signup.checked_in_at).where(Signup.activity_id == activity_id)).scalar_one() is not None
+    assert "已为 1 人记录服务时长，合计 2 小时" in wx.say(f"结束 {activity_id}", user="org")
+    hours_reply = wx.say("时长 小明", user=parent)
+    assert "小明（志愿者编号 ZY" in hours_reply and "2 小时" in hours_reply
+    assert "没有找到名为“小红”" in wx.say("时长 小红", user=parent)
+    rows = list(exports.hours_rows(services.db))
+    assert [(r[1], r[10]) for r in rows] == [("小明（代报：张三）", "2.0")]
+    # The CSV (on PostgreSQL rendered by the database itself) says the same.
+    assert ",小明（代报：张三）," in b"".join(exports.HoursExport(services.db).csv_chunks()).decode()
+    link = re.search(r"https?://\S+/records/\S+", wx.say("证明 小明", user=parent)).group(0)
+    page = wx.client.get(urlparse(link).path).get_data(as_text=True)
+    assert "小明" in page and "张三" not in page  # the certificate names the member, not the proxy
+
+
+def test_a_reminder_about_a_member_goes_to_the_proxy_and_names_them(make_app, wechat_api, wx, db, parent, make_activity):
+    live = make_app(
+        WECHAT_APP_SECRET="s3cret",
+        WECHAT_API_BASE_URL=wechat_api.url,
+        WECHAT_TEMPLATE_REMINDER="TPL-REMINDER",
+        SEND_RATE_PER_SECOND="0",
+        REMINDER_OFFSETS="3h",
+    ).extensions["bot"]
+    add_member(wx, "小明", user=parent)  # the proxy has just written: WeChat's 48-hour window is open
+    soon = make_activity("儿童读书会", start=utc_now() + timedelta(hours=1), hours_long=0.5)
+    later = make_activity("好妈妈课堂", start=utc_now() + timedelta(hours=2), hours_long=0.5)
+
+    def remind(activity_id: int) -> dict:
+        with live.db.transaction() as session:
+            member = session.execute(select(Resident).where(Resident.name == "小明")).scalar_one()
+            signups.sign_up(session, member.id, activity_id, now=utc_now() - timedelta(days=3))
+        sweeps.sweep(live)  # the 3 h reminder is due
+        worker.build(live).work(burst=True)
+        [sent] = wechat_api.delivered()[-1:]
+        return sent
+
+    sent = remind(soon)
+    assert (sent["channel"], sent["touser"]) == ("custom", parent)
+    assert sent["text"].startswith("【家人小明】") and "儿童读书会" in sent["text"]
+    # Outside the window, the template names the member in its title.
+    with live.db.transaction() as session:
+        session.execute(update(Resident).where(Resident.openid == parent).values(last_message_at=utc_now() - timedelta(days=3)))
+    sent = remind(later)
+    assert (sent["channel"], sent["touser"], sent["template_id"]) == ("template", parent, "TPL-REMINDER")
+    assert sent["data"]["thing1"]["value"] == "小明：好妈妈课堂"
+
+
+# ── at the same time ───────────────────────────────────────────────────────
+
+FAMILIES = 6
+SINGLES = 12
+RUSH_CAPACITY = 7
+
+
+def _rush(messages: list[tuple[str, str]], barrier, results) -> None:  # type: ignore[no-untyped-def]
+    """In a fresh process: send each (openid, text) from three threads at once, through the webhook."""
+    import threading
+
+    from bot.app import create_app
+    from bot.wechat.peer import WeChatPeer
+
+    app = create_app()
+    peer = WeChatPeer.from_settings(app.extensions["bot"].settings)
+
+    def run(chunk: list[tuple[str, str]]) -> None:
+        client = app.test_client()
+        for openid, text in chunk:
+            request = peer.signed(peer.text_xml(openid, text))
+            assert client.post("/wechat", query_string=request.query, data=request.body).status_code == 200
+
+    threads = [threading.Thread(target=run, args=(messages[i::3],)) for i in range(3)]
+    barrier.wait()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    results.put(len(messages))
+
+
+def test_families_and_single_residents_at_once_never_exceed_capacity_and_keep_each_familys_order(services, make_activity, communities):
+    import multiprocessing
+
+    now = utc_now()
+    with services.db.transaction() as session:
+        families_of: dict[int, list[int]] = {}
+        for i in range(FAMILIES):
+            proxy = residents.get_or_create(session, f"proxy-{i}")
+            residents.save_profile(session, proxy, name=f"家长{chr(0x4E00 + i)}", phone=f"1390000{i:04d}",
+                                   community_id=communities[0], is_party_member=False, employer=None)  # fmt: skip
+            kid = f"孩子{chr(0x4E00 + i)}"
+            kids = [families.add(session, proxy, families.NewMember(kid + k, "child", THIS_YEAR - 8), now) for k in "甲乙"]
+            families_of[proxy.id] = [proxy.id, *(kid.id for kid in kids)]
+        for i in range(SINGLES):
+            single = residents.get_or_create(session, f"single-{i}")
+            residents.save_profile(session, single, name=f"居民{chr(0x4E00 + i)}", phone=f"1370000{i:04d}",
+                                   community_id=communities[0], is_party_member=False, employer=None)  # fmt: skip
+    activity_id = make_activity(capacity=RUSH_CAPACITY)
+    messages = [(f"proxy-{i}", f"报名 {activity_id} 全部") for i in range(FAMILIES)]
+    messages += [(f"single-{i}", f"报名 {activity_id}") for i in range(SINGLES)]
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(2)
+    results = ctx.Queue()
+    processes = [ctx.Process(target=_rush, args=(messages[i::2], barrier, results)) for i in range(2)]
+    for p in processes:
+        p.start()
+    assert sum(results.get(timeout=180) for _ in processes) == len(messages)
+    for p in processes:
+        p.join(timeout=30)
+        assert p.exitcode == 0
+
+    with services.db.transaction() as session:
+        rows = session.execute(select(Signup).where(Signup.activity_id == activity_id).order_by(Signup.seq)).scalars().all()
+    assert len(rows) == FAMILIES * 3 + SINGLES
+    assert sum(1 for s in rows if s.status == "confirmed") == RUSH_CAPACITY
+    assert len({s.seq for s in rows}) == len(rows)
+    by_person = {s.resident_id: s for s in rows}
+    for people in families_of.values():
+        seqs = [by_person[p].seq for p in people]
+        # One family, one transaction: consecutive places in the order given …
+        assert seqs == list(range(seqs[0], seqs[0] + 3))
+        # … so nobody later in a family holds a place while someone earlier waits.
+        statuses = [by_person[p].status for p in people]
+        assert statuses == sorted(statuses)  # "confirmed" sorts before "waitlisted"
+    # First come, first served across everyone: places go to the lowest sequence numbers.
+    assert [s.status for s in rows] == ["confirmed"] * RUSH_CAPACITY + ["waitlisted"] * (len(rows) - RUSH_CAPACITY)
