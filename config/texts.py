@@ -507,3 +507,36 @@ FAMILY_FOR = "（家人{name}）{text}"
 MY_SIGNUPS_MEMBER = "{line}——{name}"
 NOTICE_ABOUT_MEMBER = "【家人{name}】{text}"
 NOTICE_ABOUT_MEMBER_TITLE = "{name}：{title}"
+
+# ── free text (SPEC §9): questions back, refusals, answers riding along ─────
+# What each request is called inside a question: 您是想{action}…吗？
+FREE_ACTIONS = {"报名": "报名", "取消": "取消报名", "请假": "请假（让出名额）", "确认": "确认参加", "签到": "签到", "签退": "签退"}
+FREE_ASK = "您是想{action}【{id}】{title}（{when}）吗？回复“是”确认，回复“不是”作罢。"
+FREE_ASK_CODE = "您是想用签到码 {code} {action}吗？回复“是”确认，回复“不是”作罢。"
+FREE_CHOOSE = "您想{action}哪一个？请回复序号：\n{options}\n都不是请回复“都不是”。"
+FREE_CHOOSE_LINE = "{n}. 【{id}】{when} {title}"
+FREE_CHOOSE_MORE = "（符合的活动较多，只列出前 {shown} 个；也可以说得具体些，比如日期或名称）"
+FREE_CHOOSE_AGAIN = "请回复序号 1–{count}，都不是请回复“都不是”，回复“退出”结束。\n{options}"
+FREE_ASK_AGAIN = "请回复“是”或“不是”。\n{question}"
+FREE_DROPPED = "好的，没有为您{action}。回复“活动”查看近期活动。"
+FREE_NOT_FOUND = "没有找到您说的活动。"
+FREE_NOTHING_OPEN = "近期没有可报名的活动，请留意通知。"
+FREE_NONE_HELD = "您目前没有报名的活动，无需{action}。"
+FREE_NOT_HELD = "您没有报名【{id}】{title}，无需{action}。"
+FREE_PAST = "【{id}】{title}已于 {when} 开始，不能再{action}了。"
+FREE_CANCELLED = "【{id}】{title}已停办。"
+FREE_NEAR = "近期可以报名的有：\n{lines}\n回复“活动 编号”看详情，“报名 编号”报名。"
+FREE_NEAR_LINE = "【{id}】{when} {title}"
+FREE_LIST_HEADER = "为您找到 {count} 个活动："
+FREE_GREETING = "您好！我是社区志愿服务助手。\n回复“活动”看看近期活动；直接说“报名后天的打扫卫生”“我的时长”也行。回复“帮助”查看更多。"
+FREE_THANKS = "不客气！有需要随时说。"
+# Answers to a question riding along with a request (`…我去，在哪儿集合？`).
+FREE_ANSWER_PLACE = "地点：{place}"
+FREE_ANSWER_TIME = "时间：{when} – {end}"
+FREE_ANSWER_LENGTH = "服务时长：{hours} 小时"
+FREE_ANSWER_LEFT = "名额：{places}"
+FREE_ANSWER_CONTENT = "内容：{content}"
+
+# ── voice messages (issue 14) ──────────────────────────────────────────────
+VOICE_HEARD = "（语音识别为“{text}”）"
+VOICE_UNRECOGNISED = "没能识别这条语音。请对着手机慢慢说，比如“活动”“报名后天的打扫卫生”；或直接输入文字，比如“活动”。"

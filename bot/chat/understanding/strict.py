@@ -1,8 +1,8 @@
-"""Text → intent: the one step in front of the router that reads what a person wrote.
+"""The strict command grammar of SPEC §4: a command word at the start, then its arguments.
 
-Today it folds full-width characters, trims, and matches the longest known command
-word at the start (`报名3`, `报名 ３`, `活动  3`). A richer understanding of free text
-(SPEC §9) replaces `understand()` without touching a handler.
+It folds full-width characters, trims, and matches the longest known command word at
+the start (`报名3`, `报名 ３`, `活动  3`). What it does not read goes to the free-text
+reading (`bot.chat.understanding.reader`), which produces the same `Intent`.
 """
 
 from __future__ import annotations
@@ -27,10 +27,17 @@ def normalise(text: str) -> str:
 
 @dataclass(frozen=True)
 class Intent:
-    """A command word and what follows it, e.g. `报名` + `3`."""
+    """A command word and what follows it, e.g. `报名` + `3`.
+
+    Free text yields the same: `后天打扫卫生那个给俺也算上` is `报名` + `1`. A list the
+    free text narrowed (`明天有讲座吗`) carries the activities in `only` and what narrowed
+    it in `label`.
+    """
 
     word: str
     args: str = ""
+    only: tuple[int, ...] | None = None
+    label: str = ""
 
     @property
     def number(self) -> int | None:

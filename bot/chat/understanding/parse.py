@@ -1,0 +1,218 @@
+"""Free text → an intent and its references, before anything is looked up in the data.
+
+    text ─ normalise.clean ─ slips.correct ─ classify (intent) ─ extract (references)
+
+`parse` is a pure function of the text, the lexicon, `now` and the words that must not
+be "corrected" (the activities' own titles, places and communities); resolving the
+references against the activities is the next step (`resolve`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from bot.chat.understanding import normalise, slips
+from bot.chat.understanding.lexicon import Hit, Lexicon
+from bot.domain.timeparse import DayMention, find_days
+
+# Intents in the order they win when several are heard: a change of mind beats the
+# request it changes (`报名的讲座我去不了了` gives a place up), a question about one's
+# own records beats browsing, browsing comes last.
+PRIORITY = (
+    "checkout", "checkin", "cancel", "leave", "hours", "mine", "help", "register",
+    "signup", "confirm", "attend", "detail", "list",
+)
+CHANGES = frozenset({"signup", "attend", "cancel", "leave", "confirm"})
+
+_ID_PATTERNS = (
+    re.compile(r"活动\s*#?(\d{1,5})(?![\d号月日点:])"),
+    re.compile(r"(?<![\d月])(\d{1,5})\s*号?\s*活动"),
+    re.compile(r"编号\s*#?(\d{1,5})"),
+    re.compile(r"[【\[#](\d{1,5})[】\]]?"),
+    re.compile(r"(?:报名|报|取消|请假|确认|详情|参加|退)\s*(\d{1,4})(?![\d号月日点:.])"),
+)
+_POSITION = re.compile(r"第\s*(\d{1,2})\s*[个场项]")
+_CODE = re.compile(r"(?<![\d.])(\d{4,8})(?![\d.])")
+_PHONE = re.compile(r"(?<!\d)1\d{10}(?!\d)")
+_HAN = re.compile(r"[\u4e00-\u9fff]{2,}")
+
+
+@dataclass(frozen=True)
+class Refs:
+    """What the words point at, before looking at any activity."""
+
+    ids: tuple[int, ...] = ()  # written as an activity number (`活动3`, `3号活动`, `报名3`)
+    day_or_id: int | None = None  # `6号`: the 6th of the month, or activity 6
+    position: int | None = None  # `第2个`: the second in the list, or activity 2
+    when: DayMention = field(default_factory=DayMention)
+    kinds: frozenset[str] = frozenset()
+    topics: frozenset[str] = frozenset()
+    words: tuple[str, ...] = ()  # words left over, matched against the activities' own text
+    code: str | None = None
+    asks: frozenset[str] = frozenset()  # questions riding along: place, time, length, left, content
+    communities: frozenset[str] = frozenset()  # full names of communities mentioned
+    titled: frozenset[int] = frozenset()  # activities whose whole title was written
+
+    def any(self) -> bool:
+        """True when the words point at some activity at all."""
+        return bool(
+            self.ids
+            or self.day_or_id
+            or self.position
+            or self.when
+            or self.kinds
+            or self.topics
+            or self.words
+            or self.communities
+            or self.titled
+        )
+
+    def only_numbers(self) -> bool:
+        """True when an activity is named by a number and nothing else (a misheard digit changes it)."""
+        return bool(self.ids or self.day_or_id or self.position) and not (
+            self.kinds or self.topics or self.words or self.communities or self.when.part or self.when.hour is not None
+        )
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """One message as read: its plain text, the intent heard, and what it refers to."""
+
+    text: str
+    original: str
+    intent: str  # one of PRIORITY, or greet / thanks / none
+    weak: bool  # only weak cues were heard (`有事`, `参加`): ask before changing anything
+    question: bool
+    refs: Refs
+    corrections: tuple[tuple[str, str], ...] = ()
+    hits: tuple[Hit, ...] = ()
+
+    @property
+    def changes(self) -> bool:
+        return self.intent in CHANGES
+
+
+def classify(hits: Iterable[Hit], weak_words: frozenset[str]) -> tuple[str, bool]:
+    """The intent the cue words point at, and whether only weak cues said so."""
+    strong: set[str] = set()
+    weak: set[str] = set()
+    for hit in hits:
+        for category, value in hit.tags:
+            if category == "intent":
+                (weak if hit.word in weak_words else strong).add(value)
+    for pool, is_weak in ((strong, False), (weak, True)):
+        for intent in PRIORITY:
+            if intent in pool:
+                return intent, is_weak
+    return "none", False
+
+
+def _numbers(text: str, when: DayMention) -> tuple[tuple[int, ...], int | None, int | None, list[tuple[int, int]]]:
+    spans: list[tuple[int, int]] = []
+    ids: list[int] = []
+    for pattern in _ID_PATTERNS:
+        for match in pattern.finditer(text):
+            ids.append(int(match.group(1)))
+            spans.append(match.span())
+    position = None
+    match = _POSITION.search(text)
+    if match is not None:
+        position = int(match.group(1))
+        spans.append(match.span())
+    day_or_id = when.day_number if when.day_number is not None and when.day_number not in ids else None
+    return tuple(dict.fromkeys(ids)), day_or_id, position, spans
+
+
+def _leftovers(text: str, covered: list[bool]) -> tuple[str, ...]:
+    """Runs of two or more Chinese characters no step explained."""
+    masked = "".join(" " if covered[i] else ch for i, ch in enumerate(text))
+    return tuple(_HAN.findall(masked))
+
+
+def extract(text: str, intent: str, hits: list[Hit], now: datetime, communities: Mapping[str, str] | None = None) -> Refs:
+    """Every reference in the text: numbers, days, kinds, topics, communities, code,
+    questions, and the words left over (matched later against the activities' own text).
+
+    `communities` maps each way of naming a community (`南乾元社区`, `南乾元`) to its name.
+    """
+    when = find_days(text, now)
+    ids, day_or_id, position, number_spans = _numbers(text, when)
+    covered = [False] * len(text)
+
+    def cover(start: int, end: int) -> None:
+        for i in range(start, min(end, len(text))):
+            covered[i] = True
+
+    kinds, topics, asks = set(), set(), set()
+    for hit in hits:
+        cover(hit.start, hit.end)
+        for category, value in hit.tags:
+            if category == "kind":
+                kinds.add(value)
+            elif category == "topic":
+                topics.add(value)
+            elif category == "ask":
+                asks.add(value)
+    for start, end in (*when.spans, *number_spans):
+        cover(start, end)
+    code = None
+    if intent in ("checkin", "checkout") or not ids:
+        for match in _CODE.finditer(text):
+            if not _PHONE.fullmatch(match.group(1)) and not any(covered[match.start() : match.end()]):
+                code = match.group(1)
+                cover(*match.span())
+                break
+    named = set()
+    for alias, name in (communities or {}).items():
+        start = text.find(alias)
+        if start >= 0 and not all(covered[start : start + len(alias)]):
+            named.add(name)
+            cover(start, start + len(alias))
+    words = _leftovers(text, covered)
+    return Refs(ids, day_or_id, position, when, frozenset(kinds), frozenset(topics), words, code, frozenset(asks), frozenset(named))
+
+
+def parse(
+    text: str,
+    lexicon: Lexicon,
+    now: datetime,
+    protected: Iterable[str] = (),
+    communities: Mapping[str, str] | None = None,
+    titles: Mapping[str, tuple[int, ...]] | None = None,
+) -> Parsed:
+    """Read one message: normalise, correct slips, classify the intent, extract references.
+
+    `protected` words (the activities' titles and places) are never "corrected";
+    `communities` and `titles` (simplified title → activity ids) come from the data.
+    """
+    cleaned = normalise.clean(text, lexicon)
+    plain, corrections = slips.correct(cleaned.text, lexicon, protected)
+    hits = lexicon.scan(plain)
+    intent, weak = classify(hits, lexicon.weak)
+    refs = extract(plain, intent, hits, now, communities)
+    if titles:
+        titled = frozenset(i for title, ids in titles.items() if title in plain for i in ids)
+        if titled:
+            refs = replace(refs, titled=titled)
+    if intent == "none":
+        intent, weak = _without_cue(hits, refs)
+    return Parsed(plain, cleaned.original, intent, weak, cleaned.question, refs, tuple(corrections), tuple(hits))
+
+
+def _without_cue(hits: list[Hit], refs: Refs) -> tuple[str, bool]:
+    """No request word: words about activities are a question about them (weak: they may
+    be chatter, `今天天气不错`); a bare code may be a check-in (weak: ask first); a
+    greeting or thanks is answered kindly."""
+    tags = {category for hit in hits for category, _ in hit.tags}
+    if refs.code and not refs.any():
+        return "checkin", True
+    if refs.any():
+        return "detail", True
+    if "greet" in tags:
+        return "greet", False
+    if "thanks" in tags:
+        return "thanks", False
+    return "none", False
