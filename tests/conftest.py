@@ -166,6 +166,10 @@ class Wx:
     def say(self, text: str, *, user: str | None = None, msg_id: int | None = None) -> str:
         return self._content(self.peer.text_xml(user or self.openid, text, msg_id=msg_id))
 
+    def speak(self, recognition: str | None, *, user: str | None = None, msg_id: int | None = None) -> str:
+        """A voice message; WeChat's speech recognition heard `recognition` (None: recognition off)."""
+        return self._content(self.peer.voice_xml(user or self.openid, recognition, msg_id=msg_id))
+
     def click(self, key: str, *, user: str | None = None) -> str:
         return self._content(self.peer.event_xml(user or self.openid, "CLICK", key))
 

@@ -243,7 +243,7 @@ _PARTS = {
 _PART_WORDS = re.compile("|".join(sorted(_PARTS, key=len, reverse=True)))
 _FIND_DAY = re.compile(_fmt(_DAY, "f").replace("(?P<frel>大后天|后天|明天|明日|今天|今日)", "(?P<frel>大后天|后天|明天|明日|今天|今日|今晚|明晚|明早|今早|昨天|前天)"))
 _WEEK = re.compile(r"(?P<which>下下|下个?|这个?|本|上个?)(?:周|星期|礼拜)(?P<end>末)?(?![一二三四五六日天1-7])|(?P<weekend>周末)")
-_FEW_DAYS = re.compile(r"这两天|这几天|过两天|最近几天|近几天|这些天")
+_FEW_DAYS = re.compile(r"今明两天|今明|这两天|这几天|过两天|最近几天|近几天|这些天")
 _BARE_DAY = re.compile(r"(?<![\d月/.-])(?P<n>[1-9]|[12]\d|3[01])(?P<unit>号|日)(?![院楼门单元栋层室座线路])")
 _CLOCK = re.compile(r"(?<![\d:])(?P<h>\d{1,2})(?::(?P<m>\d{2})|点(?P<half>半)?)")
 _RELATIVE_EXTRA = {"今晚": 0, "今早": 0, "明晚": 1, "明早": 1, "昨天": -1, "前天": -2}
@@ -258,6 +258,14 @@ class DayMention:
     hour: int | None = None
     day_number: int | None = None  # a bare `N号`: it may also mean activity N (the reader decides)
     spans: tuple[tuple[int, int], ...] = ()
+    bare_day: date | None = None  # the day `N号` names, among `days`
+
+    def without_bare_day(self) -> DayMention:
+        """The mention with `N号` read as something else (`3号活动` is activity 3)."""
+        if self.bare_day is None:
+            return self
+        days = tuple(d for d in self.days if d != self.bare_day)
+        return DayMention(days, self.part, self.hour, None, self.spans, None)
 
     def __bool__(self) -> bool:
         return bool(self.days or self.part or self.hour is not None)
@@ -300,6 +308,7 @@ def find_days(text: str, now: datetime) -> DayMention:
     days: list[date] = []
     spans: list[tuple[int, int]] = []
     day_number = None
+    bare_day = None
     for match in _FIND_DAY.finditer(text):
         rel = match.group("frel")
         try:
@@ -314,7 +323,7 @@ def find_days(text: str, now: datetime) -> DayMention:
         days.extend(_week(today, match.group("which") or "这", weekend))
         spans.append(match.span())
     for match in _FEW_DAYS.finditer(text):
-        count = 3 if match.group(0) in ("这两天", "过两天") else 7
+        count = {"今明两天": 2, "今明": 2, "这两天": 3, "过两天": 3}.get(match.group(0), 7)
         days.extend(today + timedelta(days=i) for i in range(count))
         spans.append(match.span())
     for match in _BARE_DAY.finditer(text):
@@ -323,7 +332,8 @@ def find_days(text: str, now: datetime) -> DayMention:
         day = _month_day(today, int(match.group("n")))
         if day is not None:
             days.append(day)
-            day_number = int(match.group("n")) if match.group("unit") == "号" else None
+            if match.group("unit") == "号":
+                day_number, bare_day = int(match.group("n")), day
             spans.append(match.span())
     part = None
     for match in _PART_WORDS.finditer(text):
@@ -337,7 +347,7 @@ def find_days(text: str, now: datetime) -> DayMention:
             hour += 12
         hour = hour if hour < 24 else None
         spans.append(clock.span())
-    return DayMention(tuple(sorted(set(days))), part, hour, day_number, tuple(spans))
+    return DayMention(tuple(sorted(set(days))), part, hour, day_number, tuple(spans), bare_day)
 
 
 def part_of_day(hour: int) -> str:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.chat.understanding import normalise
+from bot.chat.understanding import plain
 from bot.chat.understanding.lexicon import Lexicon
 from bot.chat.understanding.parse import parse
 from bot.chat.understanding.resolve import select
@@ -61,11 +61,11 @@ _MARKS = "。.,，!！?？~～ "
 
 
 def _raw(text: str) -> str:
-    return normalise.fold(text).strip(_MARKS).lower()
+    return plain.fold(text).strip(_MARKS).lower()
 
 
 def _plain(text: str, lexicon: Lexicon) -> str:
-    return normalise.clean(text, lexicon).text.replace(" ", "").strip(_MARKS).lower()
+    return plain.clean(text, lexicon).text.replace(" ", "").strip(_MARKS).lower()
 
 
 def read_choice(text: str, options: list[dict], lexicon: Lexicon, now: datetime) -> Answer:

@@ -1,6 +1,6 @@
 """Free text → an intent and its references, before anything is looked up in the data.
 
-    text ─ normalise.clean ─ slips.correct ─ classify (intent) ─ extract (references)
+    text ─ plain.clean ─ slips.correct ─ classify (intent) ─ extract (references)
 
 `parse` is a pure function of the text, the lexicon, `now` and the words that must not
 be "corrected" (the activities' own titles, places and communities); resolving the
@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from bot.chat.understanding import normalise, slips
+from bot.chat.understanding import plain, slips
 from bot.chat.understanding.lexicon import Hit, Lexicon
 from bot.domain.timeparse import DayMention, find_days
 
@@ -37,7 +37,12 @@ _ID_PATTERNS = (
 _POSITION = re.compile(r"第\s*(\d{1,2})\s*[个场项]")
 _CODE = re.compile(r"(?<![\d.])(\d{4,8})(?![\d.])")
 _PHONE = re.compile(r"(?<!\d)1\d{10}(?!\d)")
-_HAN = re.compile(r"[\u4e00-\u9fff]{2,}")
+_RUN = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]{2,}")
+_HAN_ONE = re.compile(r"[\u4e00-\u9fff]")
+# "有…吗", "有…没有": asking whether there is something is asking for a list.
+_EXISTS = re.compile(r"(?:^|[^没])有(?!事|空|时间)[^,，。]{1,14}?(?:吗|没有|没|不|么|\?)$")
+# A request ending in "…去" / "…来" (`俺带孙子去`) means going.
+_GOING = re.compile(r"[去来](?:了|哈|呀)?$")
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,7 @@ class Refs:
     asks: frozenset[str] = frozenset()  # questions riding along: place, time, length, left, content
     communities: frozenset[str] = frozenset()  # full names of communities mentioned
     titled: frozenset[int] = frozenset()  # activities whose whole title was written
+    said: frozenset[str] = frozenset()  # kind and topic words as written (`剃头`), best matched as they are
 
     def any(self) -> bool:
         """True when the words point at some activity at all."""
@@ -126,10 +132,14 @@ def _numbers(text: str, when: DayMention) -> tuple[tuple[int, ...], int | None, 
     return tuple(dict.fromkeys(ids)), day_or_id, position, spans
 
 
-def _leftovers(text: str, covered: list[bool]) -> tuple[str, ...]:
-    """Runs of two or more Chinese characters no step explained."""
-    masked = "".join(" " if covered[i] else ch for i, ch in enumerate(text))
-    return tuple(_HAN.findall(masked))
+def _runs(text: str, covered: list[bool], filler: list[bool]) -> tuple[str, ...]:
+    """Runs of two or more characters (Chinese, digits, letters) no step explained, holding
+    at least one that is not a function word (`3号院` stays whole; `我一个` is nothing)."""
+    runs = []
+    for match in _RUN.finditer("".join(" " if covered[i] else ch for i, ch in enumerate(text))):
+        if _HAN_ONE.search(match.group(0)) and not all(filler[match.start() : match.end()]):
+            runs.append(match.group(0))
+    return tuple(runs)
 
 
 def extract(text: str, intent: str, hits: list[Hit], now: datetime, communities: Mapping[str, str] | None = None) -> Refs:
@@ -140,20 +150,28 @@ def extract(text: str, intent: str, hits: list[Hit], now: datetime, communities:
     """
     when = find_days(text, now)
     ids, day_or_id, position, number_spans = _numbers(text, when)
+    if when.day_number is not None and when.day_number in ids:
+        when = when.without_bare_day()  # `3号活动` is activity 3, not the 3rd
     covered = [False] * len(text)
+    filler = [False] * len(text)  # function words: part of a left-over run, never its substance
 
-    def cover(start: int, end: int) -> None:
+    def cover(start: int, end: int, marks: list[bool] = covered) -> None:
         for i in range(start, min(end, len(text))):
-            covered[i] = True
+            marks[i] = True
 
-    kinds, topics, asks = set(), set(), set()
+    kinds, topics, asks, said = set(), set(), set(), set()
     for hit in hits:
+        if all(category == "func" for category, _ in hit.tags):
+            cover(hit.start, hit.end, filler)
+            continue
         cover(hit.start, hit.end)
         for category, value in hit.tags:
             if category == "kind":
                 kinds.add(value)
+                said.add(hit.word)
             elif category == "topic":
                 topics.add(value)
+                said.add(hit.word)
             elif category == "ask":
                 asks.add(value)
     for start, end in (*when.spans, *number_spans):
@@ -171,8 +189,11 @@ def extract(text: str, intent: str, hits: list[Hit], now: datetime, communities:
         if start >= 0 and not all(covered[start : start + len(alias)]):
             named.add(name)
             cover(start, start + len(alias))
-    words = _leftovers(text, covered)
-    return Refs(ids, day_or_id, position, when, frozenset(kinds), frozenset(topics), words, code, frozenset(asks), frozenset(named))
+    words = _runs(text, covered, filler)
+    return Refs(
+        ids, day_or_id, position, when, frozenset(kinds), frozenset(topics), words, code, frozenset(asks), frozenset(named),
+        said=frozenset(said),
+    )
 
 
 def parse(
@@ -188,18 +209,29 @@ def parse(
     `protected` words (the activities' titles and places) are never "corrected";
     `communities` and `titles` (simplified title → activity ids) come from the data.
     """
-    cleaned = normalise.clean(text, lexicon)
-    plain, corrections = slips.correct(cleaned.text, lexicon, protected)
-    hits = lexicon.scan(plain)
+    cleaned = plain.clean(text, lexicon)
+    normal, corrections = slips.correct(cleaned.text, lexicon, protected)
+    hits = lexicon.scan(normal)
     intent, weak = classify(hits, lexicon.weak)
-    refs = extract(plain, intent, hits, now, communities)
+    refs = extract(normal, intent, hits, now, communities)
+    if intent == "none" or (weak and intent in ("list", "detail")):
+        intent, weak = _by_shape(normal, cleaned.question or lexicon.asks(normal), intent, weak)
     if titles:
-        titled = frozenset(i for title, ids in titles.items() if title in plain for i in ids)
+        titled = frozenset(i for title, ids in titles.items() if title in normal for i in ids)
         if titled:
             refs = replace(refs, titled=titled)
     if intent == "none":
         intent, weak = _without_cue(hits, refs)
-    return Parsed(plain, cleaned.original, intent, weak, cleaned.question, refs, tuple(corrections), tuple(hits))
+    return Parsed(normal, cleaned.original, intent, weak, cleaned.question, refs, tuple(corrections), tuple(hits))
+
+
+def _by_shape(text: str, question: bool, intent: str, weak: bool) -> tuple[str, bool]:
+    """No request word, but the shape says it: `有讲座吗` asks for a list, `…俺带孙子去` is going."""
+    if _EXISTS.search(text):
+        return "list", False
+    if not question and _GOING.search(text):
+        return "attend", False
+    return intent, weak
 
 
 def _without_cue(hits: list[Hit], refs: Refs) -> tuple[str, bool]:

@@ -31,6 +31,8 @@ from config import texts
 _NO_DATA = frozenset({"help", "register", "hours", "mine", "greet", "thanks", "none", "checkin", "checkout"})
 # Commands whose reply is a change: a voice message's reply to them says what was heard.
 CHANGING_WORDS = frozenset({"报名", "取消", "请假", "确认", "签到", "签退"})
+# The command word → the intent it serves (for a question's answer).
+INTENT_OF = {"报名": "signup", "取消": "cancel", "请假": "leave", "确认": "confirm", "签到": "checkin", "签退": "checkout"}
 # A voice request this short is asked about before anything changes.
 SHORT_VOICE = 4
 
@@ -128,21 +130,23 @@ def answer(ctx, strict: Intent | None) -> Reading | None:  # type: ignore[no-unt
     else:
         got = dialog.read_yes_no(ctx.text, lexicon, local)
     word = data.get("word", "")
+    intent = INTENT_OF.get(word, "none")
     if got.kind == "chosen":
         ctx.conversations.clear()
         args = str(got.id) if got.id is not None else data.get("args", "")
-        return Reading(Intent(word, args), after=_heard(ctx, word))
+        return Reading(Intent(word, args), after=_heard(ctx, word), decision=Decision("act", intent, word, args=args))
     if got.kind == "dropped":
         ctx.conversations.clear()
-        return Reading(reply=texts.FREE_DROPPED.format(action=replies.action(word)))
+        return Reading(reply=texts.FREE_DROPPED.format(action=replies.action(word)), decision=Decision("refuse", intent, word))
     if got.kind == "new" or strict is not None:
         ctx.conversations.clear()
         return None
     question = data.get("question", "")
     if conversation.state == dialog.CHOOSE:
         count = len(data.get("options") or [])
-        return Reading(reply=texts.FREE_CHOOSE_AGAIN.format(count=count, options=question))
-    return Reading(reply=texts.FREE_ASK_AGAIN.format(question=question))
+        again = texts.FREE_CHOOSE_AGAIN.format(count=count, question=question)
+        return Reading(reply=again, decision=Decision("choose", intent, word))
+    return Reading(reply=texts.FREE_ASK_AGAIN.format(question=question), decision=Decision("ask", intent, word))
 
 
 def vet(ctx, intent: Intent) -> Reading:  # type: ignore[no-untyped-def]

@@ -66,23 +66,29 @@ def _on_day(item: Item, when: DayMention) -> bool:
     return any(item.start.date() <= day <= item.end.date() for day in when.days)
 
 
-def _kind_score(item: Item, kinds: frozenset[str], lexicon: Lexicon) -> int:
-    score = 0
-    for kind in kinds:
+def _kind_score(item: Item, refs: Refs, lexicon: Lexicon) -> float:
+    """2 for the kind named, 1 for a kind close to it (`消防课` for a training), else 0."""
+    score = 0.0
+    for kind in refs.kinds:
         if item.kind == kind:
-            score = max(score, 2)
+            score = max(score, 2.0)
         elif item.kind in lexicon.kind_near.get(kind, ()):
-            score = max(score, 1)
+            score = max(score, 1.0)
     return score
 
 
-def select(pool: Sequence[Item], refs: Refs, world: World, lexicon: Lexicon, *, use_day: bool = True) -> Match:
+def _topic_score(item: Item, refs: Refs, lexicon: Lexicon) -> float:
+    """2 per topic named whose words the activity's text contains (`剃头` finds 义务理发)."""
+    return 2.0 * sum(1 for topic in refs.topics if any(word in item.text for word in lexicon.topics[topic]))
+
+
+def select(pool: Sequence[Item], refs: Refs, world: World, lexicon: Lexicon) -> Match:
     """The activities of `pool` the references point at: all that pass the precise ones
-    (day, part of day, hour, community), then the best by kind, topic and words."""
+    (day, part of day, hour, community), then the best by kind, topic, title and words."""
     when = refs.when
     scored: list[tuple[float, Item]] = []
     for item in pool:
-        if use_day and when.days and not _on_day(item, when):
+        if when.days and not _on_day(item, when):
             continue
         if when.part and part_of_day(item.start.hour) != when.part:
             continue
@@ -92,28 +98,29 @@ def select(pool: Sequence[Item], refs: Refs, world: World, lexicon: Lexicon, *, 
             continue
         score = 0.0
         if refs.kinds:
-            kind = _kind_score(item, refs.kinds, lexicon)
-            if not kind:
-                continue
+            kind = _kind_score(item, refs, lexicon)
+            if not kind and not (refs.topics or refs.words or refs.titled):
+                continue  # the kind alone decides; with other words it only weighs (`剪纸的课` is no lecture)
             score += kind
         if refs.topics:
-            topics = sum(1 for t in refs.topics if any(w in item.text for w in lexicon.topics[t]))
-            if not topics:
+            topic = _topic_score(item, refs, lexicon)
+            if not topic:
                 continue
-            score += 2 * topics
+            score += topic
         score += world.word_score(item, refs.words)
+        # A long word said as it is written in the activity (`文艺汇演`) weighs like its own words.
+        score += world.word_score(item, [w for w in refs.said if len(w) >= 3])
         if item.id in refs.titled:
             score += 5  # its whole title was written
         scored.append((score, item))
-    explained = all(world.explains(w) for w in refs.words)
-    if refs.words and scored and max(s for s, _ in scored) == 0 and not (refs.kinds or refs.topics or when or refs.communities):
-        return Match([], False)
-    if refs.titled:
-        explained = True
     if not scored:
-        return Match([], explained)
-    best = max(s for s, _ in scored)
-    return Match([item for s, item in scored if s == best], explained)
+        return Match([], not refs.words)
+    best_score = max(s for s, _ in scored)
+    best = [item for s, item in scored if s == best_score]
+    explained = all(any(world.word_score(item, (word,)) > 0 for item in best) for word in refs.words)
+    if refs.words and best_score == 0 and not (refs.kinds or refs.topics or when or refs.communities or refs.titled):
+        return Match([], False)  # nothing but words, and no activity has them
+    return Match(best, explained)
 
 
 def _readings(pool: Sequence[Item], refs: Refs, world: World, lexicon: Lexicon) -> Match:
@@ -121,30 +128,24 @@ def _readings(pool: Sequence[Item], refs: Refs, world: World, lexicon: Lexicon) 
     listed or activity 2; the candidates of all readings together."""
     if refs.ids:
         items = [i for i in pool if i.id in refs.ids]
-        rest = replace(refs, ids=(), when=replace(refs.when, days=()) if refs.day_or_id else refs.when)
-        found = select(items, rest, world, lexicon) if rest.any() else Match(items, True)
-        return found if found.items or not rest.any() else Match(items, False)
-    found: dict[int, Item] = {}
-    explained = True
+        rest = replace(refs, ids=())
+        if not rest.any():
+            return Match(items, True)
+        found = select(items, rest, world, lexicon)
+        return found if found.items else Match(items, False)
     if refs.day_or_id is not None:
         as_day = select(pool, refs, world, lexicon)
-        not_day = replace(refs, day_or_id=None, when=replace(refs.when, days=(), day_number=None))
-        as_id = select([i for i in pool if i.id == refs.day_or_id], not_day, world, lexicon) if not_day.any() else None
-        as_id_items = as_id.items if as_id is not None else [i for i in pool if i.id == refs.day_or_id]
-        for item in (*as_day.items, *as_id_items):
-            found[item.id] = item
-        explained = as_day.explained
-        return Match(sorted(found.values(), key=lambda i: (i.start, i.id)), explained)
+        not_day = replace(refs, day_or_id=None, when=refs.when.without_bare_day())
+        numbered = [i for i in pool if i.id == refs.day_or_id]
+        as_id = select(numbered, not_day, world, lexicon).items if not_day.any() else numbered
+        found = {item.id: item for item in (*as_day.items, *as_id)}
+        return Match(sorted(found.values(), key=lambda i: (i.start, i.id)), as_day.explained or bool(as_id))
     if refs.position is not None:
         rest = replace(refs, position=None)
         listed = world.upcoming[refs.position - 1 : refs.position]
-        for item in (*[i for i in pool if i.id == refs.position], *[i for i in listed if i in pool]):
-            found[item.id] = item
+        found = {item.id: item for item in (*[i for i in pool if i.id == refs.position], *[i for i in listed if i in pool])}
         items = list(found.values())
-        if rest.any():
-            narrowed = select(items, rest, world, lexicon)
-            return narrowed
-        return Match(items, True)
+        return select(items, rest, world, lexicon) if rest.any() else Match(items, True)
     return select(pool, refs, world, lexicon)
 
 
@@ -176,28 +177,44 @@ def _why_not(item: Item, world: World, intent: str) -> str:
 
 
 def _change(parsed: Parsed, intent: str, pool: list[Item], world: World, lexicon: Lexicon) -> Decision:
-    """Sign-up, cancel, 请假, confirm: act only on one clearly selected candidate."""
+    """Sign-up, cancel, 请假, confirm: act only on one clearly selected candidate.
+
+    The words are matched against every activity first, then narrowed to those this
+    request may act on (`pool`): words that fit something else as well (`下礼拜的讲座`
+    when one of two is already held) ask before acting; words that fit only something
+    else say why not (`取消敬老院` when one holds no place there).
+    """
     word = WORDS[intent]
     refs = parsed.refs
-    if not pool:
-        return Decision("refuse", intent, word, reason="nothing_open" if intent == "signup" else "none_held", ids=near(world, refs, lexicon))
     if not refs.any():
+        if parsed.weak:
+            return Decision("none", "none")  # `算了`, `我生病了`: not a request on its own
+        if not pool:
+            reason = "nothing_open" if intent == "signup" else "none_held"
+            return Decision("refuse", intent, word, reason=reason, ids=near(world, refs, lexicon))
         if len(pool) == 1:
             return Decision("ask", intent, word, ids=(pool[0].id,))
         return Decision("choose", intent, word, ids=tuple(i.id for i in pool[:MAX_OPTIONS]))
-    match = _readings(pool, refs, world, lexicon)
-    if len(match.items) == 1:
-        item = match.items[0]
-        if parsed.weak or not match.explained:
+    match = _readings(world.items, refs, world, lexicon)
+    eligible = {i.id for i in pool}
+    fit = [i for i in match.items if i.id in eligible]
+    # A sign-up whose words fit something else still on as well (a lecture already held): ask.
+    others = [i for i in match.items if i.id not in eligible and i.status == "published" and i.end > world.now and intent == "signup"]
+    if len(fit) == 1:
+        item = fit[0]
+        if parsed.weak or not match.explained or others:
             return Decision("ask", intent, word, ids=(item.id,))
         return Decision("act", intent, word, args=str(item.id), ids=(item.id,), answers=tuple(sorted(refs.asks)))
-    if match.items:
-        return Decision("choose", intent, word, ids=tuple(i.id for i in match.items[:MAX_OPTIONS]))
-    elsewhere = _readings(world.items, refs, world, lexicon).items
-    if len(elsewhere) == 1:
-        item = elsewhere[0]
-        return Decision("refuse", intent, word, reason=_why_not(item, world, intent), about=item.id, ids=near(world, refs, lexicon, (item.id,)))
-    return Decision("refuse", intent, word, reason="not_found", ids=near(world, refs, lexicon))
+    if fit:
+        return Decision("choose", intent, word, ids=tuple(i.id for i in fit[:MAX_OPTIONS]))
+    if len(match.items) == 1:
+        item = match.items[0]
+        reason = _why_not(item, world, intent)
+        if reason == "held":  # the command says so, with the place in line if waiting
+            return Decision("act", intent, word, args=str(item.id), ids=(item.id,))
+        return Decision("refuse", intent, word, reason=reason, about=item.id, ids=near(world, refs, lexicon, (item.id,)))
+    reason = "not_found" if intent == "signup" or not match.items else "not_held_these"
+    return Decision("refuse", intent, word, reason=reason, ids=near(world, refs, lexicon) if intent == "signup" else ())
 
 
 def _browse(parsed: Parsed, world: World, lexicon: Lexicon) -> Decision:
@@ -208,9 +225,9 @@ def _browse(parsed: Parsed, world: World, lexicon: Lexicon) -> Decision:
         return Decision("act", "list", "活动") if intent == "list" else Decision("none", "none")
     pool = world.upcoming if intent == "list" and not refs.ids else [*world.upcoming, *[i for i in world.items if i not in world.upcoming]]
     match = _readings(pool, refs, world, lexicon)
-    if not match.items or (parsed.weak and not match.explained and not (refs.kinds or refs.topics or refs.ids)):
-        if parsed.weak and not (refs.kinds or refs.topics or refs.ids or refs.communities):
-            return Decision("none", "none")
+    if parsed.weak and not match.explained:
+        return Decision("none", "none")  # no request word and words no activity has: chatter
+    if not match.items:
         return Decision("refuse", intent, "活动", reason="not_found", ids=near(world, refs, lexicon))
     if len(match.items) == 1 and intent == "detail":
         return Decision("act", "detail", "活动", args=str(match.items[0].id), ids=(match.items[0].id,))
@@ -238,11 +255,11 @@ def decide(parsed: Parsed, world: World, lexicon: Lexicon) -> Decision:
     if intent in ("list", "detail"):
         return _browse(parsed, world, lexicon)
     if intent == "attend":
-        held = [i for i in world.items if i.id in world.held and world.held[i.id] == "confirmed"]
-        if held and refs.any():
-            mine = _readings(held, refs, world, lexicon)
-            if len(mine.items) == 1 and mine.explained:
-                item = mine.items[0]
+        going = {i.id for i in world.items if world.held.get(i.id) == "confirmed" and i.end > world.now}
+        if going and refs.any():
+            match = _readings(world.items, refs, world, lexicon)
+            if len(match.items) == 1 and match.items[0].id in going and match.explained:
+                item = match.items[0]
                 return Decision("act", "confirm", "确认", args=str(item.id), ids=(item.id,), answers=tuple(sorted(refs.asks)))
         intent = "signup"
         parsed = replace(parsed, intent="signup")
@@ -251,5 +268,8 @@ def decide(parsed: Parsed, world: World, lexicon: Lexicon) -> Decision:
         if parsed.question and not refs.any():
             return Decision("act", "list", "活动")  # `能报名吗?`: show what there is
         return _change(parsed, intent, pool, world, lexicon)
-    held = [i for i in world.items if i.id in world.held]
+    if intent == "confirm":
+        held = [i for i in world.items if i.id in world.held and i.end > world.now]
+    else:  # a place is given up before the start only
+        held = [i for i in world.items if i.id in world.held and i.start > world.now]
     return _change(parsed, intent, held, world, lexicon)

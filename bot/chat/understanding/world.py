@@ -132,7 +132,8 @@ class World:
         for grams in self._grams.values():
             counts.update(grams)
         total = max(1, len(self.items))
-        return {gram: math.log((total + 1) / (count + 0.5)) for gram, count in counts.items()}
+        # A pair most activities share (`社区`, `活动`) tells them apart no better than nothing.
+        return {gram: math.log(total / count) if count * 2 <= total else 0.0 for gram, count in counts.items()}
 
     def word_score(self, item: Item, words: Iterable[str]) -> float:
         """How strongly left-over words point at this activity (rarer shared pairs weigh more)."""

@@ -1,4 +1,4 @@
-"""Normalisation: free text as typed or dictated → one plain form the later steps read.
+"""Normalisation: free text as typed or dictated → the plain form the later steps read.
 
 Each step is a small function of a string, in the order `clean` applies them:
 
@@ -48,7 +48,7 @@ _NUM_BEFORE = re.compile(f"(?<![星期周拜{_CN_NUM}])([{_CN_NUM}]+)(?=号|个|
 _NUM_AFTER = re.compile(f"(?<=第|码|号|到|退|名|消|假|认|情|动|号)\\s*([{_CN_NUM}]{{1,12}})(?![{_CN_NUM}]|起|下|样|直|定|些|共|切|般|块|同|旦)")
 _NUM_ALONE = re.compile(f"^([{_CN_NUM}]{{1,12}})$")
 # A run of digits said one by one (`九五二七`, a code): each numeral is its digit.
-_DIGIT_RUN = re.compile(f"^[零〇一二三四五六七八九幺两]{{3,}}$")
+_DIGIT_RUN = re.compile("^[零〇一二三四五六七八九幺两]{3,}$")
 _DIGIT_OF = {"零": "0", "〇": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
 
 
@@ -57,7 +57,7 @@ class Cleaned:
     """The normalised text, and what normalising it noticed."""
 
     text: str
-    question: bool  # a `?`, `吗` or a question word was written
+    question: bool  # a `?` or `吗` was written
     original: str
 
 
@@ -133,8 +133,9 @@ def digits(text: str) -> str:
     return _NUM_AFTER.sub(lambda m: _number(m.group(1)), text)
 
 
-def is_question(text: str, lexicon: Lexicon) -> bool:
-    return "?" in text or "吗" in text or lexicon.asks(text)
+def is_question(text: str) -> bool:
+    """A `?` or `吗`: the message asks rather than requests."""
+    return "?" in text or "吗" in text
 
 
 def clean(text: str, lexicon: Lexicon) -> Cleaned:
@@ -144,7 +145,7 @@ def clean(text: str, lexicon: Lexicon) -> Cleaned:
     out = drop_emoji(out)
     out = collapse(out)
     out = plain_words(out, lexicon)
-    question = is_question(out, lexicon)
+    question = is_question(out)
     out = drop_fillers(out, lexicon)
     out = collapse(out)
     out = digits(out)
