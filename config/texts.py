@@ -520,6 +520,7 @@ FREE_CHOOSE_AGAIN = "请回复序号 1–{count}，都不是请回复“都不�
 FREE_ASK_AGAIN = "请回复“是”或“不是”。\n{question}"
 FREE_DROPPED = "好的，没有为您{action}。回复“活动”查看近期活动。"
 FREE_NOT_FOUND = "没有找到您说的活动。"
+FREE_PROXY = "每位居民需用自己的微信报名：请家人关注本公众号后回复“注册”，再说要报名的活动。您自己要报名的话，请说“我报名”加活动名称。"
 FREE_NOTHING_OPEN = "近期没有可报名的活动，请留意通知。"
 FREE_NONE_HELD = "您目前没有报名的活动，无需{action}。"
 FREE_NOT_HELD = "您没有报名【{id}】{title}，无需{action}。"

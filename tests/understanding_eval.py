@@ -218,7 +218,7 @@ def expected(case: Case, before: dict[int, tuple[str, bool, bool]]) -> dict[int,
     elif effect == "cancelled" and status in ("confirmed", "waitlisted"):
         after[target] = ("cancelled", confirmed, checked_in)
     elif effect == "left" and status in ("confirmed", "waitlisted"):
-        after[target] = ("left" if status == "confirmed" else "cancelled", confirmed, checked_in)
+        after[target] = ("left", confirmed, checked_in)
     elif effect == "confirmed" and status == "confirmed":
         after[target] = (status, True, checked_in)
     elif effect == "checked_in" and status == "confirmed":

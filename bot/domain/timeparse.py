@@ -244,6 +244,7 @@ _PART_WORDS = re.compile("|".join(sorted(_PARTS, key=len, reverse=True)))
 _FIND_DAY = re.compile(_fmt(_DAY, "f").replace("(?P<frel>大后天|后天|明天|明日|今天|今日)", "(?P<frel>大后天|后天|明天|明日|今天|今日|今晚|明晚|明早|今早|昨天|前天)"))
 _WEEK = re.compile(r"(?P<which>下下|下个?|这个?|本|上个?)(?:周|星期|礼拜)(?P<end>末)?(?![一二三四五六日天1-7])|(?P<weekend>周末)")
 _FEW_DAYS = re.compile(r"今明两天|今明|这两天|这几天|过两天|最近几天|近几天|这些天")
+_MONTH = re.compile(r"(?P<which>下个?|这个?|本)月|(?<![\d/.-])(?P<m>1[0-2]|[1-9])月(?![\d号日初底])|(?P<edge>月初|月底)")
 _BARE_DAY = re.compile(r"(?<![\d月/.-])(?P<n>[1-9]|[12]\d|3[01])(?P<unit>号|日)(?![院楼门单元栋层室座线路])")
 _CLOCK = re.compile(r"(?<![\d:])(?P<h>\d{1,2})(?::(?P<m>\d{2})|点(?P<half>半)?)")
 _RELATIVE_EXTRA = {"今晚": 0, "今早": 0, "明晚": 1, "明早": 1, "昨天": -1, "前天": -2}
@@ -297,6 +298,25 @@ def _week(today: date, which: str, weekend: bool) -> tuple[date, ...]:
     return tuple(first + timedelta(days=i) for i in range(2 if weekend else 7))
 
 
+def _month(today: date, match: re.Match) -> list[date]:
+    """The days of the month a match names: `下个月`, `12月` (this year's, or next year's
+    once over), `月底` (this month's last week)."""
+    year, month = today.year, today.month
+    if match.group("which") and match.group("which").startswith("下"):
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    elif match.group("m"):
+        month = int(match.group("m"))
+        if month < today.month:
+            year += 1
+    first = date(year, month, 1)
+    last = (date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)) - timedelta(days=1)
+    if match.group("edge") == "月底":
+        first = last - timedelta(days=6)
+    elif match.group("edge") == "月初":
+        last = first + timedelta(days=6)
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
 def find_days(text: str, now: datetime) -> DayMention:
     """The days, part of day and hour `text` names anywhere in it, relative to `now`.
 
@@ -325,6 +345,11 @@ def find_days(text: str, now: datetime) -> DayMention:
     for match in _FEW_DAYS.finditer(text):
         count = {"今明两天": 2, "今明": 2, "这两天": 3, "过两天": 3}.get(match.group(0), 7)
         days.extend(today + timedelta(days=i) for i in range(count))
+        spans.append(match.span())
+    for match in _MONTH.finditer(text):
+        if any(s <= match.start() < e for s, e in spans):
+            continue
+        days.extend(_month(today, match))
         spans.append(match.span())
     for match in _BARE_DAY.finditer(text):
         if any(s <= match.start() < e for s, e in spans):

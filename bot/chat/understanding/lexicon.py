@@ -75,6 +75,9 @@ class Lexicon:
         self.colloquial = _alternation(self.colloquial_map)
         self.fillers = _alternation(v.FILLERS)
         self.weak = frozenset(v.WEAK)
+        # Someone else as the one to sign up: `帮我老伴报名`, `我孙子也想去`, `和老伴一起报`.
+        others = "|".join(re.escape(w) for w in sorted(v.PROXY, key=len, reverse=True))
+        self.proxy = re.compile(f"(?:给|帮|替|和|跟)(?:我|我们)?家?(?:{others})|(?:{others}).{{0,3}}?(?:报|参加|想去|要去|也去)")
         self.yes = frozenset(w.lower() for w in v.YES)
         self.no = frozenset(w.lower() for w in v.NO)
         tags: dict[str, list[Tag]] = defaultdict(list)

@@ -37,6 +37,9 @@ _ID_PATTERNS = (
 _POSITION = re.compile(r"第\s*(\d{1,2})\s*[个场项]")
 _CODE = re.compile(r"(?<![\d.])(\d{4,8})(?![\d.])")
 _PHONE = re.compile(r"(?<!\d)1\d{10}(?!\d)")
+# Particles that close a phrase without being part of it (`老人的`, `报上了`).
+_TRAILING = frozenset("的了着过吗么个呢")
+_CLAUSE = re.compile(r"[^,，。.!！?？;；、]+[,，。.!！?？;；、\s]*")
 _RUN = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]{2,}")
 _HAN_ONE = re.compile(r"[\u4e00-\u9fff]")
 # "有…吗", "有…没有": asking whether there is something is asking for a list.
@@ -60,7 +63,9 @@ class Refs:
     asks: frozenset[str] = frozenset()  # questions riding along: place, time, length, left, content
     communities: frozenset[str] = frozenset()  # full names of communities mentioned
     titled: frozenset[int] = frozenset()  # activities whose whole title was written
-    said: frozenset[str] = frozenset()  # kind and topic words as written (`剃头`), best matched as they are
+    said: frozenset[str] = frozenset()  # kind and topic words as written (`剃头`)
+    phrases: tuple[str, ...] = ()  # kind and topic words written together, 3+ characters (`文艺汇演`)
+    residue: bool = False  # a single character no step explained (`明天会下雨吗`): maybe not about activities
 
     def any(self) -> bool:
         """True when the words point at some activity at all."""
@@ -95,6 +100,8 @@ class Parsed:
     refs: Refs
     corrections: tuple[tuple[str, str], ...] = ()
     hits: tuple[Hit, ...] = ()
+    asks_itself: bool = False  # the request is itself a question (`下周有清扫吗我想去`, `我能参加吗`)
+    proxy: bool = False  # someone else is named as the one to sign up (`帮俺老伴报个名`)
 
     @property
     def changes(self) -> bool:
@@ -132,17 +139,47 @@ def _numbers(text: str, when: DayMention) -> tuple[tuple[int, ...], int | None, 
     return tuple(dict.fromkeys(ids)), day_or_id, position, spans
 
 
-def _runs(text: str, covered: list[bool], filler: list[bool]) -> tuple[str, ...]:
-    """Runs of two or more characters (Chinese, digits, letters) no step explained, holding
-    at least one that is not a function word (`3号院` stays whole; `我一个` is nothing)."""
+def _clauses(text: str) -> list[tuple[int, int]]:
+    """Where each clause of the text starts and ends, its closing mark included."""
+    return [m.span() for m in _CLAUSE.finditer(text)]
+
+
+def _runs(
+    text: str, covered: list[bool], filler: list[bool], substance: list[bool], word_start: list[int]
+) -> tuple[tuple[str, ...], bool]:
+    """Runs of characters (Chinese, digits, letters) no step explained, that may name an
+    activity: trimmed of function words (`的`, `一个`), and not a remark about oneself
+    (`我手艺还行`) nor a clause with nothing else in it (`身体不舒服，…`)."""
+    clauses = _clauses(text)
     runs = []
+    residue = False
     for match in _RUN.finditer("".join(" " if covered[i] else ch for i, ch in enumerate(text))):
-        if _HAN_ONE.search(match.group(0)) and not all(filler[match.start() : match.end()]):
-            runs.append(match.group(0))
-    return tuple(runs)
+        start, end = match.span()
+        about_me = False
+        while start < end and filler[start]:
+            about_me = about_me or text[start] == "我"
+            start += 1
+        while end > start and filler[end - 1]:
+            if word_start[end - 1] < end - 1:  # the end of a function word of two or more (`什么`)
+                end = max(start, word_start[end - 1])
+            elif text[end - 1] in _TRAILING:
+                end -= 1
+            else:
+                break
+        word = text[start:end]
+        if about_me or not _HAN_ONE.search(word):
+            continue
+        if len(word) < 2:
+            residue = True
+            continue
+        clause = next(((a, b) for a, b in clauses if a <= start < b), (0, len(text)))
+        if not any(substance[clause[0] : clause[1]]):
+            continue
+        runs.append(word)
+    return tuple(runs), residue
 
 
-def extract(text: str, intent: str, hits: list[Hit], now: datetime, communities: Mapping[str, str] | None = None) -> Refs:
+def extract(text: str, intent: str, hits: list[Hit], now: datetime, lexicon: Lexicon, communities: Mapping[str, str] | None = None) -> Refs:
     """Every reference in the text: numbers, days, kinds, topics, communities, code,
     questions, and the words left over (matched later against the activities' own text).
 
@@ -154,46 +191,69 @@ def extract(text: str, intent: str, hits: list[Hit], now: datetime, communities:
         when = when.without_bare_day()  # `3号活动` is activity 3, not the 3rd
     covered = [False] * len(text)
     filler = [False] * len(text)  # function words: part of a left-over run, never its substance
+    topical = [False] * len(text)  # kind and topic words
+    substance = [False] * len(text)  # what makes a clause a request: references and strong cues
+    word_start = list(range(len(text)))  # where the function word covering each character starts
 
-    def cover(start: int, end: int, marks: list[bool] = covered) -> None:
+    def cover(start: int, end: int, *marks: list[bool]) -> None:
         for i in range(start, min(end, len(text))):
-            marks[i] = True
+            for mark in marks or (covered,):
+                mark[i] = True
 
     kinds, topics, asks, said = set(), set(), set(), set()
     for hit in hits:
         if all(category == "func" for category, _ in hit.tags):
             cover(hit.start, hit.end, filler)
+            for i in range(hit.start, hit.end):
+                word_start[i] = min(word_start[i], hit.start)
             continue
         cover(hit.start, hit.end)
         for category, value in hit.tags:
             if category == "kind":
                 kinds.add(value)
                 said.add(hit.word)
+                cover(hit.start, hit.end, topical, substance)
             elif category == "topic":
                 topics.add(value)
                 said.add(hit.word)
+                cover(hit.start, hit.end, topical, substance)
             elif category == "ask":
                 asks.add(value)
+            elif category == "intent" and hit.word not in lexicon.weak:
+                cover(hit.start, hit.end, substance)
     for start, end in (*when.spans, *number_spans):
-        cover(start, end)
+        cover(start, end, covered, substance)
     code = None
     if intent in ("checkin", "checkout") or not ids:
         for match in _CODE.finditer(text):
             if not _PHONE.fullmatch(match.group(1)) and not any(covered[match.start() : match.end()]):
                 code = match.group(1)
-                cover(*match.span())
+                cover(*match.span(), covered, substance)
                 break
     named = set()
     for alias, name in (communities or {}).items():
         start = text.find(alias)
         if start >= 0 and not all(covered[start : start + len(alias)]):
             named.add(name)
-            cover(start, start + len(alias))
-    words = _runs(text, covered, filler)
+            cover(start, start + len(alias), covered, substance)
+    words, residue = _runs(text, covered, filler, substance, word_start)
     return Refs(
         ids, day_or_id, position, when, frozenset(kinds), frozenset(topics), words, code, frozenset(asks), frozenset(named),
         said=frozenset(said),
+        phrases=tuple(p for p in "".join(ch if topical[i] else " " for i, ch in enumerate(text)).split() if len(p) >= 3),
+        residue=residue,
     )
+
+
+def _asks_itself(text: str, hits: list[Hit], intent: str) -> bool:
+    """True when the clause holding the request word is a question (`我能参加吗`)."""
+    for start, end in _clauses(text):
+        clause = text[start:end]
+        if ("吗" in clause or "?" in clause) and any(
+            start <= h.start < end and ("intent", intent) in h.tags for h in hits
+        ):
+            return True
+    return False
 
 
 def parse(
@@ -213,7 +273,7 @@ def parse(
     normal, corrections = slips.correct(cleaned.text, lexicon, protected)
     hits = lexicon.scan(normal)
     intent, weak = classify(hits, lexicon.weak)
-    refs = extract(normal, intent, hits, now, communities)
+    refs = extract(normal, intent, hits, now, lexicon, communities)
     if intent == "none" or (weak and intent in ("list", "detail")):
         intent, weak = _by_shape(normal, cleaned.question or lexicon.asks(normal), intent, weak)
     if titles:
@@ -222,7 +282,18 @@ def parse(
             refs = replace(refs, titled=titled)
     if intent == "none":
         intent, weak = _without_cue(hits, refs)
-    return Parsed(normal, cleaned.original, intent, weak, cleaned.question, refs, tuple(corrections), tuple(hits))
+    return Parsed(
+        normal,
+        cleaned.original,
+        intent,
+        weak,
+        cleaned.question,
+        refs,
+        tuple(corrections),
+        tuple(hits),
+        asks_itself=intent in CHANGES and _asks_itself(normal, hits, intent),
+        proxy=lexicon.proxy.search(normal) is not None,
+    )
 
 
 def _by_shape(text: str, question: bool, intent: str, weak: bool) -> tuple[str, bool]:

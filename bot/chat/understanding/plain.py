@@ -39,7 +39,7 @@ _REPEAT_LONG = re.compile(r"([\u4e00-\u9fff]{2,6}?)\1+")
 _REPEAT_ONE = re.compile(r"([\u4e00-\u9fff])\1{2,}")
 _STUTTER = re.compile(r"([我俺你那这就嗯啊呃额])\1")
 # 儿化: `哪儿` → `哪`, `这会儿` → `这会`; never `儿童`, `儿子`, `女儿`.
-_ERHUA = re.compile(r"(?<=[哪这那点会块事空玩天早晚])儿(?![童子女孙歌])")
+_ERHUA = re.compile(r"(?<=[哪这那点会块事空玩天早晚活])儿(?![童子女孙歌])")
 
 _CN_NUM = "零〇一二两三四五六七八九十百千幺"
 # Numerals that are numbers: before a counter or a date/clock word, after a word that

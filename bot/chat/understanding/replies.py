@@ -73,6 +73,8 @@ def refuse(decision: Decision, world: World) -> str:
         first = texts.FREE_NOT_HELD.format(id=item.id, title=item.title, action=word)
     elif reason == "none_held":
         first = texts.FREE_NONE_HELD.format(action=word)
+    elif reason == "proxy":
+        first = texts.FREE_PROXY
     elif reason == "not_held_these":
         first = texts.FREE_NOT_HELD_THESE
     elif reason == "nothing_open":

@@ -10,6 +10,7 @@ only one reading finds something. Pure: the caller reads the data and renders te
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -33,6 +34,7 @@ WORDS = {
     "register": "注册",
 }
 MAX_OPTIONS = 6
+_DATE_QUESTION = re.compile(r"几号|几月|星期几|周几|礼拜几|什么日子")
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ def select(pool: Sequence[Item], refs: Refs, world: World, lexicon: Lexicon) -> 
             score += topic
         score += world.word_score(item, refs.words)
         # A long word said as it is written in the activity (`文艺汇演`) weighs like its own words.
-        score += world.word_score(item, [w for w in refs.said if len(w) >= 3])
+        score += world.word_score(item, refs.phrases)
         if item.id in refs.titled:
             score += 5  # its whole title was written
         scored.append((score, item))
@@ -117,7 +119,7 @@ def select(pool: Sequence[Item], refs: Refs, world: World, lexicon: Lexicon) -> 
         return Match([], not refs.words)
     best_score = max(s for s, _ in scored)
     best = [item for s, item in scored if s == best_score]
-    explained = all(any(world.word_score(item, (word,)) > 0 for item in best) for word in refs.words)
+    explained = all(any(world.explains(item, word) for item in best) for word in refs.words)
     if refs.words and best_score == 0 and not (refs.kinds or refs.topics or when or refs.communities or refs.titled):
         return Match([], False)  # nothing but words, and no activity has them
     return Match(best, explained)
@@ -165,12 +167,12 @@ def near(world: World, refs: Refs, lexicon: Lexicon, exclude: Sequence[int] = ()
 
 
 def _why_not(item: Item, world: World, intent: str) -> str:
+    if intent == "signup" and item.id in world.held:
+        return "held"
     if item.status == "cancelled":
         return "cancelled"
     if item.status != "published" or item.start <= world.now:
         return "past"
-    if intent == "signup" and item.id in world.held:
-        return "held"
     if intent == "signup" and item.deadline <= world.now:
         return "closed"
     return "not_held"
@@ -195,6 +197,8 @@ def _change(parsed: Parsed, intent: str, pool: list[Item], world: World, lexicon
         if len(pool) == 1:
             return Decision("ask", intent, word, ids=(pool[0].id,))
         return Decision("choose", intent, word, ids=tuple(i.id for i in pool[:MAX_OPTIONS]))
+    if intent == "signup" and parsed.proxy:
+        return Decision("refuse", intent, word, reason="proxy")
     match = _readings(world.items, refs, world, lexicon)
     eligible = {i.id for i in pool}
     fit = [i for i in match.items if i.id in eligible]
@@ -202,7 +206,7 @@ def _change(parsed: Parsed, intent: str, pool: list[Item], world: World, lexicon
     others = [i for i in match.items if i.id not in eligible and i.status == "published" and i.end > world.now and intent == "signup"]
     if len(fit) == 1:
         item = fit[0]
-        if parsed.weak or not match.explained or others:
+        if parsed.weak or not match.explained or others or parsed.asks_itself:
             return Decision("ask", intent, word, ids=(item.id,))
         return Decision("act", intent, word, args=str(item.id), ids=(item.id,), answers=tuple(sorted(refs.asks)))
     if fit:
@@ -224,8 +228,11 @@ def _browse(parsed: Parsed, world: World, lexicon: Lexicon) -> Decision:
     if not refs.any():
         return Decision("act", "list", "活动") if intent == "list" else Decision("none", "none")
     pool = world.upcoming if intent == "list" and not refs.ids else [*world.upcoming, *[i for i in world.items if i not in world.upcoming]]
+    if parsed.weak and _DATE_QUESTION.search(parsed.text) and not (refs.kinds or refs.topics or refs.words or refs.titled):
+        return Decision("none", "none")  # `今天几号了` asks the date, not for activities
     match = _readings(pool, refs, world, lexicon)
-    if parsed.weak and not match.explained:
+    day_only = not (refs.kinds or refs.topics or refs.words or refs.titled or refs.ids or refs.communities)
+    if parsed.weak and (not match.explained or (refs.residue and day_only)):
         return Decision("none", "none")  # no request word and words no activity has: chatter
     if not match.items:
         return Decision("refuse", intent, "活动", reason="not_found", ids=near(world, refs, lexicon))

@@ -62,6 +62,10 @@ def item_from_row(row, lexicon: Lexicon) -> Item:  # type: ignore[no-untyped-def
     )
 
 
+def _han(gram: str) -> bool:
+    return all("\u4e00" <= ch <= "\u9fff" for ch in gram)
+
+
 def _bigrams(text: str) -> set[str]:
     return {text[i : i + 2] for i in range(len(text) - 1) if not text[i].isspace() and not text[i + 1].isspace()}
 
@@ -143,6 +147,8 @@ class World:
             score += sum(self._weights.get(g, 0.0) for g in _bigrams(word) if g in grams)
         return score
 
-    def explains(self, word: str) -> bool:
-        """True when some activity's text shares a character pair with the word."""
-        return any(g in self._weights for g in _bigrams(word))
+    def explains(self, item: Item, word: str) -> bool:
+        """True when the activity's text shares with the word a telling pair of Chinese
+        characters (`号院` for `3号院`; `3号` alone could be any number 3)."""
+        grams = self._grams.get(item.id, set())
+        return any(g in grams and self._weights.get(g, 0.0) > 0 and _han(g) for g in _bigrams(word))
