@@ -16,6 +16,7 @@ from datetime import datetime
 
 from bot.chat.understanding import plain, slips
 from bot.chat.understanding.lexicon import Hit, Lexicon
+from bot.domain.checkin_codes import CODE_DIGITS
 from bot.domain.timeparse import DayMention, find_days
 
 # Intents in the order they win when several are heard: a change of mind beats the
@@ -310,8 +311,8 @@ def _without_cue(hits: list[Hit], refs: Refs) -> tuple[str, bool]:
     be chatter, `今天天气不错`); a bare code may be a check-in (weak: ask first); a
     greeting or thanks is answered kindly."""
     tags = {category for hit in hits for category, _ in hit.tags}
-    if refs.code and not refs.any():
-        return "checkin", True
+    if refs.code and len(refs.code) == CODE_DIGITS and not refs.any():
+        return "checkin", True  # a bare six-digit number: a check-in code, asked first
     if refs.any():
         return "detail", True
     if "greet" in tags:
