@@ -45,7 +45,7 @@ class Context:
         """For a voice message, the text WeChat recognised in it (`<Recognition>`); else empty."""
         if self.message.type != "voice":
             return ""
-        return normalise(getattr(self.message, "recognition", "") or "")
+        return (getattr(self.message, "recognition", "") or "").strip()
 
     @property
     def has_text(self) -> bool:
@@ -60,7 +60,8 @@ class Context:
         it answers a dialog step (`张三。` is the name 张三) as typing would.
         """
         if self.heard:
-            return self.heard.strip(_SPOKEN_MARKS) or self.heard
+            heard = normalise(self.heard)
+            return heard.strip(_SPOKEN_MARKS) or heard
         return normalise(getattr(self.message, "content", "") or "")
 
     @property

@@ -67,6 +67,7 @@ class Refs:
     said: frozenset[str] = frozenset()  # kind and topic words as written (`剃头`)
     phrases: tuple[str, ...] = ()  # kind and topic words written together, 3+ characters (`文艺汇演`)
     residue: bool = False  # a single character no step explained (`明天会下雨吗`): maybe not about activities
+    remarks: tuple[str, ...] = ()  # left-over words said aside (`我手艺还行`, `，太冷了`): count only if an activity has them
 
     def any(self) -> bool:
         """True when the words point at some activity at all."""
@@ -147,12 +148,13 @@ def _clauses(text: str) -> list[tuple[int, int]]:
 
 def _runs(
     text: str, covered: list[bool], filler: list[bool], substance: list[bool], word_start: list[int]
-) -> tuple[tuple[str, ...], bool]:
-    """Runs of characters (Chinese, digits, letters) no step explained, that may name an
-    activity: trimmed of function words (`的`, `一个`), and not a remark about oneself
-    (`我手艺还行`) nor a clause with nothing else in it (`身体不舒服，…`)."""
+) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
+    """Runs of characters (Chinese, digits, letters) no step explained, trimmed of function
+    words (`的`, `一个`): the words that may name an activity, and the remarks (about
+    oneself, `我手艺还行`, or a clause with nothing else in it, `身体不舒服，…`)."""
     clauses = _clauses(text)
     runs = []
+    remarks = []
     residue = False
     for match in _RUN.finditer("".join(" " if covered[i] else ch for i, ch in enumerate(text))):
         start, end = match.span()
@@ -168,16 +170,16 @@ def _runs(
             else:
                 break
         word = text[start:end]
-        if about_me or not _HAN_ONE.search(word):
+        if not _HAN_ONE.search(word):
             continue
         if len(word) < 2:
-            residue = True
+            residue = residue or not about_me
             continue
         clause = next(((a, b) for a, b in clauses if a <= start < b), (0, len(text)))
-        if not any(substance[clause[0] : clause[1]]):
-            continue
-        runs.append(word)
-    return tuple(runs), residue
+        # About oneself, or a clause of its own beside the request: a remark, unless an activity has it.
+        aside = about_me or (any(substance) and not any(substance[clause[0] : clause[1]]))
+        (remarks if aside else runs).append(word)
+    return tuple(runs), tuple(remarks), residue
 
 
 def extract(text: str, intent: str, hits: list[Hit], now: datetime, lexicon: Lexicon, communities: Mapping[str, str] | None = None) -> Refs:
@@ -237,12 +239,13 @@ def extract(text: str, intent: str, hits: list[Hit], now: datetime, lexicon: Lex
         if start >= 0 and not all(covered[start : start + len(alias)]):
             named.add(name)
             cover(start, start + len(alias), covered, substance)
-    words, residue = _runs(text, covered, filler, substance, word_start)
+    words, remarks, residue = _runs(text, covered, filler, substance, word_start)
     return Refs(
         ids, day_or_id, position, when, frozenset(kinds), frozenset(topics), words, code, frozenset(asks), frozenset(named),
         said=frozenset(said),
         phrases=tuple(p for p in "".join(ch if topical[i] else " " for i, ch in enumerate(text)).split() if len(p) >= 3),
         residue=residue,
+        remarks=remarks,
     )
 
 

@@ -84,9 +84,17 @@ def _topic_score(item: Item, refs: Refs, lexicon: Lexicon) -> float:
     return 2.0 * sum(1 for topic in refs.topics if any(word in item.text for word in lexicon.topics[topic]))
 
 
+def with_remarks(refs: Refs, world: World) -> Refs:
+    """Remarks count as words when some activity has them (`打太极的那个，算我一个`)."""
+    if not refs.remarks:
+        return refs
+    return replace(refs, words=refs.words + tuple(r for r in refs.remarks if world.mentioned(r)), remarks=())
+
+
 def select(pool: Sequence[Item], refs: Refs, world: World, lexicon: Lexicon) -> Match:
     """The activities of `pool` the references point at: all that pass the precise ones
     (day, part of day, hour, community), then the best by kind, topic, title and words."""
+    refs = with_remarks(refs, world)
     when = refs.when
     scored: list[tuple[float, Item]] = []
     for item in pool:
@@ -119,7 +127,7 @@ def select(pool: Sequence[Item], refs: Refs, world: World, lexicon: Lexicon) -> 
         return Match([], not refs.words)
     best_score = max(s for s, _ in scored)
     best = [item for s, item in scored if s == best_score]
-    explained = all(any(world.explains(item, word) for item in best) for word in refs.words)
+    explained = bool(refs.titled & {i.id for i in best}) or all(any(world.explains(item, word) for item in best) for word in refs.words)
     if refs.words and best_score == 0 and not (refs.kinds or refs.topics or when or refs.communities or refs.titled):
         return Match([], False)  # nothing but words, and no activity has them
     return Match(best, explained)
@@ -216,7 +224,8 @@ def _change(parsed: Parsed, intent: str, pool: list[Item], world: World, lexicon
         reason = _why_not(item, world, intent)
         if reason == "held":  # the command says so, with the place in line if waiting
             return Decision("act", intent, word, args=str(item.id), ids=(item.id,))
-        return Decision("refuse", intent, word, reason=reason, about=item.id, ids=near(world, refs, lexicon, (item.id,)))
+        offer = near(world, refs, lexicon, (item.id,)) if intent == "signup" else ()
+        return Decision("refuse", intent, word, reason=reason, about=item.id, ids=offer)
     reason = "not_found" if intent == "signup" or not match.items else "not_held_these"
     return Decision("refuse", intent, word, reason=reason, ids=near(world, refs, lexicon) if intent == "signup" else ())
 
@@ -243,6 +252,7 @@ def _browse(parsed: Parsed, world: World, lexicon: Lexicon) -> Decision:
 
 def decide(parsed: Parsed, world: World, lexicon: Lexicon) -> Decision:
     """What to do with one parsed message."""
+    parsed = replace(parsed, refs=with_remarks(parsed.refs, world))
     intent = parsed.intent
     refs = parsed.refs
     if intent in ("greet", "thanks"):

@@ -137,7 +137,7 @@ class World:
             counts.update(grams)
         total = max(1, len(self.items))
         # A pair most activities share (`社区`, `活动`) tells them apart no better than nothing.
-        return {gram: math.log(total / count) if count * 2 <= total else 0.0 for gram, count in counts.items()}
+        return {gram: math.log((total + 1) / count) if count * 2 <= total or total < 4 else 0.0 for gram, count in counts.items()}
 
     def word_score(self, item: Item, words: Iterable[str]) -> float:
         """How strongly left-over words point at this activity (rarer shared pairs weigh more)."""
@@ -146,6 +146,10 @@ class World:
         for word in words:
             score += sum(self._weights.get(g, 0.0) for g in _bigrams(word) if g in grams)
         return score
+
+    def mentioned(self, word: str) -> bool:
+        """True when some activity's text explains the word (see `explains`)."""
+        return any(self.explains(item, word) for item in self.items)
 
     def explains(self, item: Item, word: str) -> bool:
         """True when the activity's text shares with the word a telling pair of Chinese
