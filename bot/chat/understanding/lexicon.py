@@ -11,6 +11,7 @@ import os
 import re
 import threading
 from collections import defaultdict
+from itertools import product
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -108,6 +109,8 @@ class Lexicon:
         self._readings_of = _pinyin_table()
         self.known = frozenset(w for w in self.tags if len(w) >= 2) | frozenset(self.colloquial_map.values())
         self.slip_index = self._slip_index()
+        # Readings a target of each length starts with: most stretches are skipped on this.
+        self.slip_starts = {n: frozenset(key[0] for key in self.slip_index if len(key) == n) for n in (2, 3, 4)}
 
     @classmethod
     def shared(cls) -> Lexicon:
@@ -125,13 +128,26 @@ class Lexicon:
         hits = []
         tags = self.tags
         n = len(text)
+        longest = [0] * (n + 1)  # the furthest end of a word starting at each position
         for i in range(n):
             for j in range(min(n, i + self.maxlen), i, -1):
                 word = text[i:j]
                 found = tags.get(word)
                 if found is not None:
                     hits.append(Hit(i, j, word, found))
-        return [h for h in hits if not any(o is not h and o.start <= h.start and h.end <= o.end and len(o.word) > len(h.word) for o in hits)]
+                    longest[i] = max(longest[i], j)
+        kept = []
+        reach = 0  # the furthest end of any word starting before the current position
+        start = -1
+        reach_here = 0
+        for hit in hits:  # in order of start
+            if hit.start != start:
+                reach, start = max(reach, reach_here), hit.start
+            reach_here = max(reach_here, hit.end)
+            if reach >= hit.end or longest[hit.start] > hit.end:
+                continue  # inside a longer word
+            kept.append(hit)
+        return kept
 
     def asks(self, text: str) -> bool:
         """A question word (`什么`, `哪`, `几`, `有没有`…) or a trailing `?`."""
@@ -142,9 +158,9 @@ class Lexicon:
         return self._readings_of(ch)
 
     # ── slips ───────────────────────────────────────────────────────────────
-    def _slip_index(self) -> dict[tuple[int, int, str], list[tuple[str, tuple[frozenset[str], ...]]]]:
-        """Correction targets keyed by (length, position, character): a slip keeps at least
-        one character of the word it was meant to be, in its place."""
+    def _slip_index(self) -> dict[tuple[str, ...], tuple[str, ...]]:
+        """Correction targets by how they read (one key per combination of their
+        characters' readings: 时长 is shi-chang and shi-zhang)."""
         targets = set(v.SLIP_TARGETS)
         # Longer request words are distinctive enough to correct towards (`抱个名` → 报个名).
         for cues in INTENT_CUES.values():
@@ -153,14 +169,15 @@ class Lexicon:
             targets.update(w for w in words if len(w) >= 2)
         for words in self.topics.values():
             targets.update(w for w in words if len(w) >= 2)
-        index: dict[tuple[int, int, str], list[tuple[str, tuple[frozenset[str], ...]]]] = defaultdict(list)
+        index: dict[tuple[str, ...], list[str]] = defaultdict(list)
         for word in sorted(targets):
-            readings = tuple(self.readings(ch) for ch in word)
-            if not all(readings):
+            if len(word) > 4:
                 continue
-            for position, ch in enumerate(word):
-                index[(len(word), position, ch)].append((word, readings))
-        return dict(index)
+            readings = [sorted(self.readings(ch)) for ch in word]
+            if all(readings):
+                for key in product(*readings):
+                    index[key].append(word)
+        return {key: tuple(words) for key, words in index.items()}
 
 
 def _opencc_t2s() -> Callable[[str], str]:

@@ -267,31 +267,38 @@ def parse(
     protected: Iterable[str] = (),
     communities: Mapping[str, str] | None = None,
     titles: Mapping[str, tuple[int, ...]] | None = None,
+    prior: Parsed | None = None,
 ) -> Parsed:
     """Read one message: normalise, correct slips, classify the intent, extract references.
 
     `protected` words (the activities' titles and places) are never "corrected";
-    `communities` and `titles` (simplified title → activity ids) come from the data.
+    `communities` and `titles` (simplified title → activity ids) come from the data. A
+    `prior` reading of the same text that corrected nothing is reused up to the words
+    found (only the references depend on the data then).
     """
-    cleaned = plain.clean(text, lexicon)
-    normal, corrections = slips.correct(cleaned.text, lexicon, protected)
-    hits = lexicon.scan(normal)
+    if prior is not None and not prior.corrections:
+        original, question, normal, corrections, hits = prior.original, prior.question, prior.text, [], list(prior.hits)
+    else:
+        cleaned = plain.clean(text, lexicon)
+        original, question = cleaned.original, cleaned.question
+        normal, corrections = slips.correct(cleaned.text, lexicon, protected)
+        hits = lexicon.scan(normal)
     intent, weak = classify(hits, lexicon.weak)
     refs = extract(normal, intent, hits, now, lexicon, communities)
-    if intent == "none" or (weak and intent in ("list", "detail")):
-        intent, weak = _by_shape(normal, cleaned.question or lexicon.asks(normal), intent, weak)
     if titles:
         titled = frozenset(i for title, ids in titles.items() if title in normal for i in ids)
         if titled:
             refs = replace(refs, titled=titled)
+    if intent == "none" or (weak and intent in ("list", "detail")):
+        intent, weak = _by_shape(normal, question or lexicon.asks(normal), intent, weak)
     if intent == "none":
         intent, weak = _without_cue(hits, refs)
     return Parsed(
         normal,
-        cleaned.original,
+        original,
         intent,
         weak,
-        cleaned.question,
+        question,
         refs,
         tuple(corrections),
         tuple(hits),

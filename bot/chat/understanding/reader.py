@@ -21,7 +21,7 @@ from bot.chat.understanding.lexicon import Lexicon
 from bot.chat.understanding.parse import CHANGES, Parsed, parse
 from bot.chat.understanding.resolve import Decision, decide
 from bot.chat.understanding.strict import Intent
-from bot.chat.understanding.world import World, item_from_row
+from bot.chat.understanding.world import World, catalogue_of
 from bot.domain import activities, signups
 from bot.domain.timefmt import to_local
 from bot.storage.models import utc_now
@@ -59,8 +59,8 @@ def _now() -> tuple[datetime, datetime]:
 def load_world(ctx, lexicon: Lexicon) -> World:  # type: ignore[no-untyped-def]
     """The activities and (when asked for) the sender's places, as the reading sees them."""
     now, local = _now()
-    items = [item_from_row(row, lexicon) for row in activities.catalogue(ctx.conn, now)]
-    return World(items, local, load_held=lambda: {row.id: row.status for row in signups.mine(ctx.conn, ctx.openid, now)})
+    catalogue = catalogue_of(activities.catalogue(ctx.conn, now), lexicon)
+    return World(catalogue, local, load_held=lambda: {row.id: row.status for row in signups.mine(ctx.conn, ctx.openid, now)})
 
 
 def _heard(ctx, word: str) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
@@ -85,7 +85,7 @@ def read(ctx) -> Reading:  # type: ignore[no-untyped-def]
         world = World([], local)
     else:
         world = load_world(ctx, lexicon)
-        parsed = parse(ctx.text, lexicon, now, world.protected, world.communities, world.titles)
+        parsed = parse(ctx.text, lexicon, now, world.protected, world.communities, world.titles, prior=parsed)
     decision = decide(parsed, world, lexicon)
     if _unsure_voice(ctx, parsed, decision):
         decision = Decision("ask", decision.intent, decision.word, args=decision.args, ids=decision.ids)

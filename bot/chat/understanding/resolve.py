@@ -153,7 +153,8 @@ def _readings(pool: Sequence[Item], refs: Refs, world: World, lexicon: Lexicon) 
     if refs.position is not None:
         rest = replace(refs, position=None)
         listed = world.upcoming[refs.position - 1 : refs.position]
-        found = {item.id: item for item in (*[i for i in pool if i.id == refs.position], *[i for i in listed if i in pool])}
+        pooled = {i.id for i in pool}
+        found = {item.id: item for item in (*[i for i in pool if i.id == refs.position], *[i for i in listed if i.id in pooled])}
         items = list(found.values())
         return select(items, rest, world, lexicon) if rest.any() else Match(items, True)
     return select(pool, refs, world, lexicon)
@@ -162,7 +163,8 @@ def _readings(pool: Sequence[Item], refs: Refs, world: World, lexicon: Lexicon) 
 def near(world: World, refs: Refs, lexicon: Lexicon, exclude: Sequence[int] = ()) -> tuple[int, ...]:
     """Up to three open activities close to what was asked: the same kind or topic on
     other days, else the soonest."""
-    pool = [i for i in world.upcoming if i.id not in exclude and i in world.open]
+    open_ids = {i.id for i in world.open}
+    pool = [i for i in world.upcoming if i.id not in exclude and i.id in open_ids]
     if refs.kinds or refs.topics or refs.words:
         loose = replace(refs, ids=(), day_or_id=None, position=None, when=DayMention(), communities=frozenset())
         found = select(pool, loose, world, lexicon).items
@@ -236,7 +238,8 @@ def _browse(parsed: Parsed, world: World, lexicon: Lexicon) -> Decision:
     intent = parsed.intent
     if not refs.any():
         return Decision("act", "list", "活动") if intent == "list" else Decision("none", "none")
-    pool = world.upcoming if intent == "list" and not refs.ids else [*world.upcoming, *[i for i in world.items if i not in world.upcoming]]
+    upcoming = {i.id for i in world.upcoming}
+    pool = world.upcoming if intent == "list" and not refs.ids else [*world.upcoming, *[i for i in world.items if i.id not in upcoming]]
     if parsed.weak and _DATE_QUESTION.search(parsed.text) and not (refs.kinds or refs.topics or refs.words or refs.titled):
         return Decision("none", "none")  # `今天几号了` asks the date, not for activities
     match = _readings(pool, refs, world, lexicon)

@@ -12,22 +12,13 @@ title, place or community (`protected`).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import product
 
 from bot.chat.understanding.lexicon import Lexicon
 
 
 def _is_han(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff"
-
-
-def _sounds_like(lexicon: Lexicon, window: str, readings: tuple[frozenset[str], ...]) -> int:
-    """How many characters differ, when every character sounds like the target's; -1 if one does not."""
-    differ = 0
-    for ch, wanted in zip(window, readings, strict=True):
-        if not lexicon.readings(ch) & wanted:
-            return -1
-        differ += 1
-    return differ
 
 
 def _guarded(lexicon: Lexicon, text: str, start: int, end: int, target: str) -> bool:
@@ -43,43 +34,51 @@ def _guarded(lexicon: Lexicon, text: str, start: int, end: int, target: str) -> 
     return False
 
 
+# Stretches whose characters read so many ways are not looked up (rare, and slow to try).
+_MAX_READINGS = 16
+
+
+def _target(lexicon: Lexicon, text: str, start: int, length: int, readings: list[frozenset[str]], protected: list[str]) -> str | None:
+    """The correction target the stretch text[start:start+length] is a slip of, if any."""
+    if lexicon.slip_starts[length].isdisjoint(readings[start]):
+        return None
+    window = text[start : start + length]
+    spans = readings[start : start + length]
+    if not all(spans) or window in lexicon.known:
+        return None
+    combinations = 1
+    for r in spans:
+        combinations *= len(r)
+    if combinations > _MAX_READINGS:
+        return None
+    for key in product(*spans):
+        for target in lexicon.slip_index.get(key, ()):
+            differ = sum(1 for a, b in zip(window, target, strict=True) if a != b)
+            if not 1 <= differ <= max(1, length // 2):
+                continue
+            if _guarded(lexicon, text, start, start + length, target) or any(window in p for p in protected):
+                continue
+            return target
+    return None
+
+
 def correct(text: str, lexicon: Lexicon, protected: Iterable[str] = ()) -> tuple[str, list[tuple[str, str]]]:
     """The text with slips corrected, and the corrections made as (written, read as)."""
     protected = [p for p in protected if p]
+    readings = [lexicon.readings(ch) if _is_han(ch) else frozenset() for ch in text]
     out = list(text)
     corrections: list[tuple[str, str]] = []
     i = 0
-    n = len(text)
-    while i < n:
-        fixed = None
+    while i < len(text):
         for length in (4, 3, 2):
-            window = text[i : i + length]
-            if len(window) < length or not all(_is_han(ch) for ch in window):
+            if i + length > len(text):
                 continue
-            if window in lexicon.known or any(window in p for p in protected):
-                continue
-            for position, ch in enumerate(window):
-                for target, readings in lexicon.slip_index.get((length, position, ch), ()):
-                    if target == window:
-                        continue
-                    same = sum(1 for a, b in zip(window, target, strict=True) if a == b)
-                    differ = length - same
-                    if differ < 1 or differ > max(1, length // 2):
-                        continue
-                    if _sounds_like(lexicon, window, readings) < 0 or _guarded(lexicon, text, i, i + length, target):
-                        continue
-                    fixed = target
-                    break
-                if fixed:
-                    break
-            if fixed:
-                out[i : i + length] = list(fixed)
-                corrections.append((window, fixed))
+            target = _target(lexicon, text, i, length, readings, protected)
+            if target is not None:
+                out[i : i + length] = list(target)
+                corrections.append((text[i : i + length], target))
                 i += length
                 break
         else:
-            i += 1
-            continue
-        if not fixed:
             i += 1
     return "".join(out), corrections
