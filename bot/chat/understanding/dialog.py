@@ -28,7 +28,8 @@ _NONE = ("都不是", "都不要", "都不去", "一个都不", "哪个都不", 
 
 @dataclass(frozen=True)
 class Answer:
-    """What the answer was: `chosen` (id), `dropped`, `again` (ask once more) or `new` (a new request)."""
+    """What the answer was: `chosen` (id), `dropped`, `again` (ask once more), `new` (a new
+    request), or `elsewhere` (it names an activity, but none of the options)."""
 
     kind: str
     id: int | None = None
@@ -88,11 +89,13 @@ def read_choice(text: str, options: list[dict], lexicon: Lexicon, now: datetime)
     world = World(items, now)
     parsed = parse(plain, lexicon, now, world.protected, world.communities, world.titles)
     if parsed.refs.any() and not parsed.refs.ids:
-        found = select(items, parsed.refs, world, lexicon).items
-        if len(found) == 1:
-            return Answer("chosen", found[0].id)
-        if found:
+        found = select(items, parsed.refs, world, lexicon)
+        if len(found.items) == 1 and found.explained:
+            return Answer("chosen", found.items[0].id)
+        if found.items and found.explained:
             return Answer("again")
+        if parsed.intent in ("none", "detail"):
+            return Answer("elsewhere")
     if parsed.intent not in ("none", "detail") or parsed.refs.ids:
         return Answer("new")
     return Answer("again")

@@ -27,6 +27,8 @@ PRIORITY = (
     "signup", "confirm", "attend", "detail", "list",
 )
 CHANGES = frozenset({"signup", "attend", "cancel", "leave", "confirm"})
+# Requests about the bot itself, set aside when the words name an activity.
+_ABOUT_THE_BOT = frozenset({"help", "register"})
 
 _ID_PATTERNS = (
     re.compile(r"活动\s*#?(\d{1,5})(?![\d号月日点:])"),
@@ -39,7 +41,7 @@ _POSITION = re.compile(r"第\s*(\d{1,2})\s*[个场项]")
 _CODE = re.compile(r"(?<![\d.])(\d{4,8})(?![\d.])")
 _PHONE = re.compile(r"(?<!\d)1\d{10}(?!\d)")
 # Particles that close a phrase without being part of it (`老人的`, `报上了`).
-_TRAILING = frozenset("的了着过吗么个呢")
+_TRAILING = frozenset("的了着过吗么个呢没不")
 _CLAUSE = re.compile(r"[^,，。.!！?？;；、]+[,，。.!！?？;；、\s]*")
 _RUN = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]{2,}")
 _HAN_ONE = re.compile(r"[\u4e00-\u9fff]")
@@ -110,13 +112,13 @@ class Parsed:
         return self.intent in CHANGES
 
 
-def classify(hits: Iterable[Hit], weak_words: frozenset[str]) -> tuple[str, bool]:
-    """The intent the cue words point at, and whether only weak cues said so."""
+def classify(hits: Iterable[Hit], weak_words: frozenset[str], skip: frozenset[str] = frozenset()) -> tuple[str, bool]:
+    """The intent the cue words point at (other than `skip`), and whether only weak cues said so."""
     strong: set[str] = set()
     weak: set[str] = set()
     for hit in hits:
         for category, value in hit.tags:
-            if category == "intent":
+            if category == "intent" and value not in skip:
                 (weak if hit.word in weak_words else strong).add(value)
     for pool, is_weak in ((strong, False), (weak, True)):
         for intent in PRIORITY:
@@ -289,6 +291,11 @@ def parse(
         titled = frozenset(i for title, ids in titles.items() if title in normal for i in ids)
         if titled:
             refs = replace(refs, titled=titled)
+    if intent in _ABOUT_THE_BOT and (refs.kinds or refs.topics or refs.titled or refs.words):
+        # `我想学学灭火器咋用` asks about an activity, not how to use the bot.
+        other, other_weak = classify(hits, lexicon.weak, skip=_ABOUT_THE_BOT)
+        if other != "none" or refs.kinds or refs.topics or refs.titled:
+            intent, weak = (other, other_weak) if other != "none" else ("detail", True)
     if intent == "none" or (weak and intent in ("list", "detail")):
         intent, weak = _by_shape(normal, question or lexicon.asks(normal), intent, weak)
     if intent == "none":
@@ -321,6 +328,8 @@ def _without_cue(hits: list[Hit], refs: Refs) -> tuple[str, bool]:
     be chatter, `今天天气不错`); a bare code may be a check-in (weak: ask first); a
     greeting or thanks is answered kindly."""
     tags = {category for hit in hits for category, _ in hit.tags}
+    if tags & {"greet", "thanks"} and not (refs.kinds or refs.topics or refs.words or refs.ids or refs.titled or refs.communities):
+        return ("greet" if "greet" in tags else "thanks"), False  # `早上好`: not the morning's activities
     if refs.code and len(refs.code) == CODE_DIGITS and not refs.any():
         return "checkin", True  # a bare six-digit number: a check-in code, asked first
     if refs.any():

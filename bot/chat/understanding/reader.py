@@ -76,16 +76,17 @@ def _unsure_voice(ctx, parsed: Parsed, decision: Decision) -> bool:  # type: ign
     return parsed.refs.only_numbers() or bool(parsed.corrections) or len(parsed.text.replace(" ", "")) <= SHORT_VOICE
 
 
-def read(ctx) -> Reading:  # type: ignore[no-untyped-def]
+def read(ctx, text: str | None = None) -> Reading:  # type: ignore[no-untyped-def]
     """Read free text (not a command, not an answer to a dialog) and decide what to do."""
     lexicon = Lexicon.shared()
     now, local = _now()
-    parsed = parse(ctx.text, lexicon, now)
+    text = ctx.text if text is None else text
+    parsed = parse(text, lexicon, now)
     if parsed.intent in _NO_DATA and not (parsed.intent.startswith("check") and parsed.weak and parsed.refs.any()):
         world = World([], local)
     else:
         world = load_world(ctx, lexicon)
-        parsed = parse(ctx.text, lexicon, now, world.protected, world.communities, world.titles, prior=parsed)
+        parsed = parse(text, lexicon, now, world.protected, world.communities, world.titles, prior=parsed)
     decision = decide(parsed, world, lexicon)
     if _unsure_voice(ctx, parsed, decision):
         decision = Decision("ask", decision.intent, decision.word, args=decision.args, ids=decision.ids)
@@ -141,6 +142,10 @@ def answer(ctx, strict: Intent | None) -> Reading | None:  # type: ignore[no-unt
     if got.kind == "new" or strict is not None:
         ctx.conversations.clear()
         return None
+    if got.kind == "elsewhere" and word:
+        # `消防` after "which one?" names one not listed: the same request, about that one.
+        ctx.conversations.clear()
+        return read(ctx, f"{word} {ctx.text}")
     question = data.get("question", "")
     if conversation.state == dialog.CHOOSE:
         count = len(data.get("options") or [])

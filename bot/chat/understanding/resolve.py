@@ -86,9 +86,10 @@ def _topic_score(item: Item, refs: Refs, lexicon: Lexicon) -> float:
 
 def with_remarks(refs: Refs, world: World) -> Refs:
     """Remarks count as words when some activity has them (`打太极的那个，算我一个`)."""
-    if not refs.remarks:
+    mentioned = tuple(r for r in refs.remarks if world.mentioned(r))
+    if not mentioned:
         return refs
-    return replace(refs, words=refs.words + tuple(r for r in refs.remarks if world.mentioned(r)), remarks=())
+    return replace(refs, words=refs.words + mentioned, remarks=tuple(r for r in refs.remarks if r not in mentioned))
 
 
 def select(pool: Sequence[Item], refs: Refs, world: World, lexicon: Lexicon) -> Match:
@@ -107,17 +108,18 @@ def select(pool: Sequence[Item], refs: Refs, world: World, lexicon: Lexicon) -> 
         if refs.communities and item.community not in refs.communities:
             continue
         score = 0.0
-        if refs.kinds:
-            kind = _kind_score(item, refs, lexicon)
-            if not kind and not (refs.topics or refs.words or refs.titled):
-                continue  # the kind alone decides; with other words it only weighs (`剪纸的课` is no lecture)
-            score += kind
         if refs.topics:
             topic = _topic_score(item, refs, lexicon)
             if not topic:
                 continue
             score += topic
-        score += world.word_score(item, refs.words)
+        words = world.word_score(item, refs.words)
+        score += words
+        if refs.kinds:
+            kind = _kind_score(item, refs, lexicon)
+            if not kind and not (score or item.id in refs.titled):
+                continue  # the kind decides, unless other words find it (`剪纸的课` is no lecture)
+            score += kind
         # A long word said as it is written in the activity (`文艺汇演`) weighs like its own words.
         score += world.word_score(item, refs.phrases)
         if item.id in refs.titled:
@@ -243,8 +245,9 @@ def _browse(parsed: Parsed, world: World, lexicon: Lexicon) -> Decision:
     if parsed.weak and _DATE_QUESTION.search(parsed.text) and not (refs.kinds or refs.topics or refs.words or refs.titled):
         return Decision("none", "none")  # `今天几号了` asks the date, not for activities
     match = _readings(pool, refs, world, lexicon)
-    day_only = not (refs.kinds or refs.topics or refs.words or refs.titled or refs.ids or refs.communities)
-    if parsed.weak and (not match.explained or (refs.residue and day_only)):
+    # Only a day or a place named, and something else said: chatter (`我叫张秀兰，住夕阳楼`).
+    day_or_place_only = not (refs.kinds or refs.topics or refs.words or refs.titled or refs.ids)
+    if parsed.weak and (not match.explained or (day_or_place_only and (refs.residue or refs.remarks))):
         return Decision("none", "none")  # no request word and words no activity has: chatter
     if not match.items:
         return Decision("refuse", intent, "活动", reason="not_found", ids=near(world, refs, lexicon))
