@@ -122,6 +122,7 @@ def test_intents(lexicon, text, intent):
 
 def test_strict_commands_fit_their_grammar_and_free_text_does_not():
     assert fits(Intent("报名", "3")) and fits(Intent("活动")) and fits(Intent("签到", "952 701"))
+    assert fits(Intent("报名", "3 小明")) and not fits(Intent("报名", "3的那个"))  # for a family member (SPEC §11)
     assert not fits(Intent("报名")) and not fits(Intent("报名", "后天的清扫")) and not fits(Intent("签到", "九五二七"))
     assert fits(Intent("纠错", "3 我全程参加"))  # other commands read their own arguments
 

@@ -78,15 +78,20 @@ def _is_word_char(ch: str) -> bool:
 
 # Commands about one activity take its number and nothing else; bare, or followed by
 # words (`报名 后天的讲座`, `取消讲座`), they are free text for the reading to resolve.
-_NEEDS_NUMBER = frozenset({"报名", "取消", "请假", "确认"})
+_NEEDS_NUMBER = frozenset({"请假", "确认"})
+_FOR_WHOM = frozenset({"报名", "取消"})
 _TAKES_NUMBER = frozenset({"活动", "详情"})
 _TAKES_CODE = frozenset({"签到", "签退"})
 _ONE_NUMBER = re.compile(r"^#?\d{1,9}$")
+# `报名 3 小明`, `取消 3 小明`: a number, then whom it is for (SPEC §11).
+_NUMBER_THEN_WHOM = re.compile(r"^#?\d{1,9}(?:\s+\S.*)?$", re.S)
 
 
 def fits(intent: Intent) -> bool:
     """True when a command's arguments are what the command reads; otherwise the message
     goes to the free-text reading (`签到 九五二七`, `报名三号院的清扫`, `取消`)."""
+    if intent.word in _FOR_WHOM:
+        return bool(_NUMBER_THEN_WHOM.match(intent.args))
     if intent.word in _NEEDS_NUMBER:
         return bool(_ONE_NUMBER.match(intent.args))
     if intent.word in _TAKES_NUMBER:
