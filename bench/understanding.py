@@ -43,8 +43,15 @@ def _accuracy(redis_url: str) -> None:
     database_url = f"sqlite:///{path}"
     reset_database(database_url)
     app = create_app(
-        {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "WECHAT_TOKEN": "benchtoken", "WECHAT_APP_ID": "wx2c2769f8efd9abc2",
-         "WECHAT_APP_SECRET": "", "WECHAT_ENCODING_AES_KEY": "", "APP_ENV": "development"}
+        {
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "WECHAT_TOKEN": "benchtoken",
+            "WECHAT_APP_ID": "wx2c2769f8efd9abc2",
+            "WECHAT_APP_SECRET": "",
+            "WECHAT_ENCODING_AES_KEY": "",
+            "APP_ENV": "development",
+        }
     )
     services = app.extensions["bot"]
     services.redis.flushdb()
@@ -72,7 +79,10 @@ def _accuracy(redis_url: str) -> None:
     for intent in ev.INTENTS:
         right, total = result.per_intent.get(intent, [0, 0])
         print(f"  {intent:9} {right:4}/{total:<4} {right / total if total else 0:7.1%}")
-    seen = sorted({s for _, s in result.confusion} | set(ev.INTENTS), key=lambda s: (s not in ev.INTENTS, ev.INTENTS.index(s) if s in ev.INTENTS else 0))
+    seen = sorted(
+        {s for _, s in result.confusion} | set(ev.INTENTS),
+        key=lambda s: (s not in ev.INTENTS, ev.INTENTS.index(s) if s in ev.INTENTS else 0),
+    )
     print("\nconfusion (rows: labelled, columns: read as):")
     print("           " + " ".join(f"{s[:6]:>6}" for s in seen))
     for labelled in ev.INTENTS:
@@ -96,8 +106,21 @@ def _world_rows(world: dict) -> list:
         end = to_utc_naive(datetime.strptime(spec["end"], "%Y-%m-%d %H:%M"))
         deadline = to_utc_naive(datetime.strptime(spec["deadline"], "%Y-%m-%d %H:%M")) if spec.get("deadline") else start
         rows.append(
-            Row(spec["id"], spec["kind"], spec["title"], spec.get("content", ""), spec["place"], start, end, deadline,
-                spec["capacity"], Decimal(spec["hours"]), spec.get("status", "published"), spec.get("community"), 0)
+            Row(
+                spec["id"],
+                spec["kind"],
+                spec["title"],
+                spec.get("content", ""),
+                spec["place"],
+                start,
+                end,
+                deadline,
+                spec["capacity"],
+                Decimal(spec["hours"]),
+                spec.get("status", "published"),
+                spec.get("community"),
+                0,
+            )
         )
     return rows
 
@@ -105,6 +128,10 @@ def _world_rows(world: dict) -> list:
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def _spread(values: list[float]) -> str:
+    return f"p50 {statistics.median(values):.3f} ms   p99 {_percentile(values, 0.99):.3f} ms   max {max(values):.3f} ms"
 
 
 def _timing(rounds: int) -> None:
@@ -153,14 +180,15 @@ def _timing(rounds: int) -> None:
                 best[name][text] = min(best[name].get(text, took), took)
     print(f"\ntime per message ({len(texts)} messages × {rounds} rounds, this process, activities already read):")
     for name, values in timings.items():
-        print(f"  {name:7} every run:    p50 {statistics.median(values):.3f} ms   p99 {_percentile(values, 0.99):.3f} ms   max {max(values):.3f} ms")
+        print(f"  {name:7} every run:    {_spread(values)}")
     for name, per_message in best.items():
-        values = list(per_message.values())
-        print(f"  {name:7} best of {rounds}:   p50 {statistics.median(values):.3f} ms   p99 {_percentile(values, 0.99):.3f} ms   max {max(values):.3f} ms")
+        print(f"  {name:7} best of {rounds}:   {_spread(list(per_message.values()))}")
     added99 = _percentile(timings["free"], 0.99)
     work99 = _percentile(list(best["free"].values()), 0.99)
-    print(f"  added by the free-text step: p99 {added99:.3f} ms over every run, {work99:.3f} ms for the work itself "
-          f"(each message's best run: without the machine's interruptions); budget 1 ms")
+    print(
+        f"  added by the free-text step: p99 {added99:.3f} ms over every run, {work99:.3f} ms for the work itself "
+        f"(each message's best run: without the machine's interruptions); budget 1 ms"
+    )
 
 
 _MEMORY_PROBE = """

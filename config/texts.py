@@ -520,7 +520,10 @@ FREE_CHOOSE_AGAIN = "请回复序号 1–{count}，都不是请回复“都不�
 FREE_ASK_AGAIN = "请回复“是”或“不是”。\n{question}"
 FREE_DROPPED = "好的，没有为您{action}。回复“活动”查看近期活动。"
 FREE_NOT_FOUND = "没有找到您说的活动。"
-FREE_PROXY = "为家人报名：先回复“添加家人”登记家人，再回复“报名 编号 家人姓名”，例如“报名 3 小明”。您自己报名的话，说“我报名”加活动名称就行。"
+FREE_PROXY = (
+    "为家人报名：先回复“添加家人”登记家人，再回复“报名 编号 家人姓名”，例如“报名 3 小明”。"
+    "您自己报名的话，说“我报名”加活动名称就行。"
+)
 FREE_NOTHING_OPEN = "近期没有可报名的活动，请留意通知。"
 FREE_NONE_HELD = "您目前没有报名的活动，无需{action}。"
 FREE_NOT_HELD = "您没有报名【{id}】{title}，无需{action}。"

@@ -253,7 +253,8 @@ REGISTER = (
 )
 # Asking about activities: a list (optionally narrowed) or one in full.
 LIST = (
-    "能报名", "可以报名", "能报的", "可以报的", "活动", "有什么", "有没有", "有哪些", "哪些", "安排", "最近", "近期", "都有", "还有", "看看", "查查",
+    "能报名", "可以报名", "能报的", "可以报的", "活动", "有什么", "有没有", "有哪些", "哪些", "安排", "最近", "近期",
+    "都有", "还有", "看看", "查查",
     "搞什么", "组织", "什么活",
 )
 DETAIL = (
@@ -279,8 +280,18 @@ PROXY = (
 GREETINGS = ("你好", "您好", "在吗", "在不在", "早上好", "晚上好", "中午好", "哈喽", "hello", "hi")
 THANKS = ("谢谢", "多谢", "感谢", "辛苦了", "麻烦了", "好的谢谢")
 
+# Words an activity's number follows (`报名3的那个`, `取消 9`).
+NUMBER_AFTER = ("报名", "报", "取消", "请假", "确认", "详情", "参加", "退")
+# Asking the date, not about activities (`今天几号了`).
+DATE_QUESTIONS = ("几号", "几月", "星期几", "周几", "礼拜几", "什么日子")
+# "None of them", as an answer to "which one?".
+NONE_OF_THEM = ("都不是", "都不要", "都不去", "一个都不", "哪个都不", "不用了", "不要了", "算了", "不报了", "不去了")
+
 # Short answers in a question the bot asked.
-YES = ("是", "是的", "对", "对的", "对头", "嗯", "嗯嗯", "好", "好的", "行", "中", "可以", "确认", "要", "没错", "就是", "报", "ok", "yes", "y")
+YES = (
+    "是", "是的", "对", "对的", "对头", "嗯", "嗯嗯", "好", "好的", "行", "中", "可以", "确认", "要", "没错", "就是", "报",
+    "ok", "yes", "y",
+)
 NO = ("不", "不是", "不对", "不要", "不用", "不用了", "算了", "错了", "否", "都不是", "都不要", "没有", "no", "n")
 
 # Cues too common to decide a change on their own (`有事` may be "I have a question"):

@@ -83,3 +83,24 @@ def test_reading_by_voice_needs_no_echo(wx, make_activity):
     make_activity("楼院义务清扫")
     reply = wx.speak("最近有什么活动。", user="browser")
     assert reply.startswith(texts.EVENTS_HEADER.format(page=1)) and "语音识别为" not in reply
+
+
+def test_the_simulator_sends_voice_messages(app, make_activity):
+    """`/voice TEXT` in `make chat` sends a voice message with TEXT as its recognition; `/voice` one without."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from bot.cli.chat import Simulator
+
+    make_activity("楼院义务清扫")
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        simulator = Simulator(app.extensions["bot"].settings, f"http://127.0.0.1:{server.server_port}/wechat", "sim-voice")
+        assert simulator.line("/voice 最近有什么活动。").startswith(texts.EVENTS_HEADER.format(page=1))
+        assert simulator.line("/voice") == texts.VOICE_UNRECOGNISED
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)

@@ -166,7 +166,9 @@ def build(services, world: dict) -> None:  # type: ignore[no-untyped-def]
 
 def _person(session, openid: str, community_id: int) -> Resident:  # type: ignore[no-untyped-def]
     resident = residents.get_or_create(session, openid)
-    residents.save_profile(session, resident, name="王大爷", phone="13800138000", community_id=community_id, is_party_member=False, employer=None)
+    residents.save_profile(
+        session, resident, name="王大爷", phone="13800138000", community_id=community_id, is_party_member=False, employer=None
+    )
     return resident
 
 
@@ -279,7 +281,9 @@ def observe(recorder: Recorder, services, openid: str, reply: str) -> Observed: 
     raw = services.redis.get(key("conv", openid))
     if raw is not None and seen.outcome == "clarify":
         data = json.loads(raw)["data"]
-        seen.asked = tuple(o["id"] for o in data.get("options", [])) or ((int(data["args"]),) if str(data.get("args", "")).isdigit() else ())
+        seen.asked = tuple(o["id"] for o in data.get("options", [])) or (
+            (int(data["args"]),) if str(data.get("args", "")).isdigit() else ()
+        )
     return seen
 
 

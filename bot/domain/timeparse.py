@@ -241,7 +241,11 @@ _PARTS = {
     "夜里": EVENING, "夜间": EVENING, "今晚": EVENING, "明晚": EVENING,
 }
 _PART_WORDS = re.compile("|".join(sorted(_PARTS, key=len, reverse=True)))
-_FIND_DAY = re.compile(_fmt(_DAY, "f").replace("(?P<frel>大后天|后天|明天|明日|今天|今日)", "(?P<frel>大后天|后天|明天|明日|今天|今日|今晚|明晚|明早|今早|昨天|前天)"))
+_FIND_DAY = re.compile(
+    _fmt(_DAY, "f").replace(
+        "(?P<frel>大后天|后天|明天|明日|今天|今日)", "(?P<frel>大后天|后天|明天|明日|今天|今日|今晚|明晚|明早|今早|昨天|前天)"
+    )
+)
 _WEEK = re.compile(r"(?P<which>下下|下个?|这个?|本|上个?)(?:周|星期|礼拜)(?P<end>末)?(?![一二三四五六日天1-7])|(?P<weekend>周末)")
 _FEW_DAYS = re.compile(r"今明两天|今明|这两天|这几天|过两天|最近几天|近几天|这些天")
 _MONTH = re.compile(r"(?P<which>下个?|这个?|本)月|(?<![\d/.-])(?P<m>1[0-2]|[1-9])月(?![\d号日初底])|(?P<edge>月初|月底)")

@@ -23,7 +23,6 @@ CHOOSE = "choose"
 ASK = "ask"
 
 _INDEX = re.compile(r"^(?:第|选|要)?\s*(\d{1,3})\s*(?:个|号|项|场|条)?(?:吧|的|那个)?$")
-_NONE = ("都不是", "都不要", "都不去", "一个都不", "哪个都不", "不用了", "不要了", "算了", "不报了", "不去了")
 
 
 @dataclass(frozen=True)
@@ -76,7 +75,7 @@ def read_choice(text: str, options: list[dict], lexicon: Lexicon, now: datetime)
     plain = _plain(text, lexicon)
     if not plain:
         return Answer("again")
-    if any(word in plain for word in _NONE) or plain in lexicon.no:
+    if any(word in plain for word in lexicon.none_of_them) or plain in lexicon.no:
         return Answer("dropped")
     index = _INDEX.match(plain)
     if index is not None:
@@ -111,7 +110,7 @@ def read_yes_no(text: str, lexicon: Lexicon, now: datetime) -> Answer:
     plain = _plain(text, lexicon)
     if plain in lexicon.yes:
         return Answer("chosen")
-    if plain in lexicon.no or any(word in plain for word in _NONE):
+    if plain in lexicon.no or any(word in plain for word in lexicon.none_of_them):
         return Answer("dropped")
     if plain.startswith(("是", "对", "好", "行", "中", "可以", "确认")) and len(plain) <= 4:
         return Answer("chosen")

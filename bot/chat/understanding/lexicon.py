@@ -11,9 +11,9 @@ import os
 import re
 import threading
 from collections import defaultdict
-from itertools import product
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import product
 
 from config import vocabulary as v
 
@@ -80,6 +80,10 @@ class Lexicon:
         others = "|".join(re.escape(w) for w in sorted(v.PROXY, key=len, reverse=True))
         self.proxy = re.compile(f"(?:给|帮|替|和|跟)(?:我|我们)?家?(?:{others})|(?:{others}).{{0,3}}?(?:报|参加|想去|要去|也去)")
         self.yes = frozenset(w.lower() for w in v.YES)
+        self.none_of_them = tuple(v.NONE_OF_THEM)
+        self.date_question = _alternation(v.DATE_QUESTIONS)
+        # An activity's number after a request word (`报名3的那个`), not a day, hour or house.
+        self.number_after = re.compile(f"(?:{_alternation(v.NUMBER_AFTER).pattern})\\s*(\\d{{1,4}})(?![\\d号月日点:.])")
         self.no = frozenset(w.lower() for w in v.NO)
         tags: dict[str, list[Tag]] = defaultdict(list)
         for intent, cues in INTENT_CUES.items():

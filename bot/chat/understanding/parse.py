@@ -35,7 +35,6 @@ _ID_PATTERNS = (
     re.compile(r"(?<![\d月])(\d{1,5})\s*号?\s*活动"),
     re.compile(r"编号\s*#?(\d{1,5})"),
     re.compile(r"[【\[#](\d{1,5})[】\]]?"),
-    re.compile(r"(?:报名|报|取消|请假|确认|详情|参加|退)\s*(\d{1,4})(?![\d号月日点:.])"),
 )
 _POSITION = re.compile(r"第\s*(\d{1,2})\s*[个场项]")
 _CODE = re.compile(r"(?<![\d.])(\d{4,8})(?![\d.])")
@@ -127,10 +126,10 @@ def classify(hits: Iterable[Hit], weak_words: frozenset[str], skip: frozenset[st
     return "none", False
 
 
-def _numbers(text: str, when: DayMention) -> tuple[tuple[int, ...], int | None, int | None, list[tuple[int, int]]]:
+def _numbers(text: str, when: DayMention, lexicon: Lexicon) -> tuple[tuple[int, ...], int | None, int | None, list[tuple[int, int]]]:
     spans: list[tuple[int, int]] = []
     ids: list[int] = []
-    for pattern in _ID_PATTERNS:
+    for pattern in (*_ID_PATTERNS, lexicon.number_after):
         for match in pattern.finditer(text):
             ids.append(int(match.group(1)))
             spans.append(match.span())
@@ -191,7 +190,7 @@ def extract(text: str, intent: str, hits: list[Hit], now: datetime, lexicon: Lex
     `communities` maps each way of naming a community (`南乾元社区`, `南乾元`) to its name.
     """
     when = find_days(text, now)
-    ids, day_or_id, position, number_spans = _numbers(text, when)
+    ids, day_or_id, position, number_spans = _numbers(text, when, lexicon)
     if when.day_number is not None and when.day_number in ids:
         when = when.without_bare_day()  # `3号活动` is activity 3, not the 3rd
     covered = [False] * len(text)

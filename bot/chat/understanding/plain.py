@@ -45,11 +45,17 @@ _CN_NUM = "零〇一二两三四五六七八九十百千幺"
 # Numerals that are numbers: before a counter or a date/clock word, after a word that
 # takes a number, or the whole message. `一起`, `一下`, `看一看` are not numbers.
 _NUM_BEFORE = re.compile(f"(?<![星期周拜{_CN_NUM}])([{_CN_NUM}]+)(?=号|个|位|次|月|日|点半|点钟|点|小时|天|名|人|场|期)")
-_NUM_AFTER = re.compile(f"(?<=第|码|号|到|退|名|消|假|认|情|动|号)\\s*([{_CN_NUM}]{{1,12}})(?![{_CN_NUM}]|起|下|样|直|定|些|共|切|般|块|同|旦)")
+_NUM_AFTER = re.compile(
+    f"(?<=第|码|号|到|退|名|消|假|认|情|动|号)\\s*([{_CN_NUM}]{{1,12}})"
+    f"(?![{_CN_NUM}]|起|下|样|直|定|些|共|切|般|块|同|旦)"
+)
 _NUM_ALONE = re.compile(f"^([{_CN_NUM}]{{1,12}})$")
 # A run of digits said one by one (`九五二七`, a code): each numeral is its digit.
 _DIGIT_RUN = re.compile("^[零〇一二三四五六七八九幺两]{3,}$")
-_DIGIT_OF = {"零": "0", "〇": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
+_DIGIT_OF = {
+    "零": "0", "〇": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7",
+    "八": "8", "九": "9",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)

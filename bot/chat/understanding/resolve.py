@@ -10,7 +10,6 @@ only one reading finds something. Pure: the caller reads the data and renders te
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -34,7 +33,6 @@ WORDS = {
     "register": "注册",
 }
 MAX_OPTIONS = 6
-_DATE_QUESTION = re.compile(r"几号|几月|星期几|周几|礼拜几|什么日子")
 
 
 @dataclass(frozen=True)
@@ -242,7 +240,7 @@ def _browse(parsed: Parsed, world: World, lexicon: Lexicon) -> Decision:
         return Decision("act", "list", "活动") if intent == "list" else Decision("none", "none")
     upcoming = {i.id for i in world.upcoming}
     pool = world.upcoming if intent == "list" and not refs.ids else [*world.upcoming, *[i for i in world.items if i.id not in upcoming]]
-    if parsed.weak and _DATE_QUESTION.search(parsed.text) and not (refs.kinds or refs.topics or refs.words or refs.titled):
+    if parsed.weak and lexicon.date_question.search(parsed.text) and not (refs.kinds or refs.topics or refs.words or refs.titled):
         return Decision("none", "none")  # `今天几号了` asks the date, not for activities
     match = _readings(pool, refs, world, lexicon)
     # Only a day or a place named, and something else said: chatter (`我叫张秀兰，住夕阳楼`).
