@@ -17,15 +17,23 @@ router = Router("activities")
 def _render_page(ctx: Context, number: int) -> Reply:
     board = ctx.catalogue
     page = board.page(number, utc_now())
-    if page.rows:
-        ctx.keep_events_page(number)
-    return Reply(board.memo(page.key, lambda: _page_text(page)))
-
-
-def _page_text(page: catalogue.Page) -> str:
     if not page.rows:
-        return texts.EVENTS_EMPTY if page.number == 0 else texts.EVENTS_NO_MORE
-    lines = [texts.EVENTS_HEADER.format(page=page.number + 1)]
+        return Reply(texts.EVENTS_EMPTY if number == 0 else texts.EVENTS_NO_MORE)
+    ctx.keep_events_page(number)
+    return Reply(board.memo(page.key, lambda: _list_text(page, texts.EVENTS_HEADER.format(page=number + 1))))
+
+
+def _render_among(ctx: Context, ids: tuple[int, ...]) -> Reply:
+    """The list free text narrowed (`明天有讲座吗`): only these activities."""
+    board = ctx.catalogue
+    page = board.among(ids, utc_now())
+    if not page.rows:
+        return Reply(texts.EVENTS_EMPTY)
+    return Reply(board.memo(page.key, lambda: _list_text(page, texts.FREE_LIST_HEADER.format(count=len(page.rows)))))
+
+
+def _list_text(page: catalogue.Page, header: str) -> str:
+    lines = [header]
     now = utc_now()
     for activity in page.rows:
         lines.append(
@@ -43,6 +51,8 @@ def events_list(ctx: Context) -> Reply:
     """Upcoming activities, ten at a time; with a number, one activity in full."""
     if ctx.intent and (ctx.intent.number is not None or ctx.intent.word == "详情"):
         return event_detail(ctx, ctx.number(ctx.intent.word))
+    if ctx.intent and ctx.intent.only is not None:
+        return _render_among(ctx, ctx.intent.only)
     return _render_page(ctx, 0)
 
 

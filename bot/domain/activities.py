@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
-from bot.domain import catalogue, reminders
+from bot.domain import catalogue, families, reminders
 from bot.domain.errors import InvalidInput, NotFound
 from bot.storage.models import ACTIVITY_KINDS, Activity
 from config import texts
@@ -30,6 +30,8 @@ class ActivityDraft:
     deadline_at: datetime | None = None
     content: str = ""
     organizer_id: int | None = None
+    min_age: int | None = None
+    max_age: int | None = None
 
 
 def validate(draft: ActivityDraft) -> None:
@@ -49,6 +51,7 @@ def validate(draft: ActivityDraft) -> None:
     # Sign-ups may stay open while it runs (a two-day training), never past its end.
     if draft.deadline_at is not None and draft.deadline_at >= draft.end_at:
         raise InvalidInput("the sign-up deadline must be before the end")
+    families.validate_ages(draft.min_age, draft.max_age)
 
 
 def parse_hours(text: str) -> Decimal:
@@ -78,6 +81,8 @@ def create(session: Session, draft: ActivityDraft) -> Activity:
         taken=0,
         waiting=0,
         organizer_id=draft.organizer_id,
+        min_age=draft.min_age,
+        max_age=draft.max_age,
     )
     session.add(activity)
     session.flush()

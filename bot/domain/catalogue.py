@@ -138,6 +138,12 @@ class Snapshot:
         first = number * PAGE_SIZE
         return Page(number, rows[first : first + PAGE_SIZE], len(rows) > first + PAGE_SIZE, ("page", number, self._listed[1]))
 
+    def among(self, ids: tuple[int, ...], now: datetime) -> Page:
+        """The first page of the list narrowed to these activities (what free text asked about)."""
+        wanted = set(ids)
+        rows = [row for row in self.listed(now) if row.id in wanted]
+        return Page(0, rows[:PAGE_SIZE], len(rows) > PAGE_SIZE, ("among", tuple(sorted(wanted)), self._listed[1]))
+
     def memo(self, key: Hashable, compute: Callable[[], object]) -> object:
         """`compute()` once for this snapshot (a rendered reply, a lookup outside it)."""
         try:

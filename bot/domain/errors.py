@@ -37,6 +37,13 @@ class ScheduleConflict(UserError):
     pass
 
 
+class HasFamily(UserError):
+    """`报名 N` from someone who signs up family members too: ask for whom before taking any place."""
+
+    def __init__(self) -> None:
+        super().__init__("")
+
+
 class InvalidInput(UserError):
     pass
 

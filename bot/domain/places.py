@@ -22,8 +22,10 @@ them confirmed, the rest in line in the order given, the counters bumped by as m
 
 Both check, inside the statement, whatever may have changed since anyone looked: the
 activity open and before its deadline, the person registered, not signed up already,
-and holding no overlapping place (unless only a place in line is left). When a check
-fails nothing is written and `take` returns None: the caller looks again to say why.
+and holding no overlapping place (unless only a place in line is left). An age range
+(SPEC §11) is checked from the caller's look; without one only an activity open to
+every age is taken. When a check fails nothing is written and `take` returns None:
+the caller looks, says why, or takes again with what it saw.
 """
 
 from __future__ import annotations
@@ -147,7 +149,16 @@ _OPEN = and_(
 _SIGNUP_COLUMNS = ["activity_id", "resident_id", "status", "seq", "created_at", "updated_at", "confirmed_at", "cancelled_at"]
 
 
-def _chosen(person):  # type: ignore[no-untyped-def]
+# What only the caller's look decides (an age range, `families.age_refusal`; whom a person
+# with family members signs up for): a take made without a look goes ahead only when
+# there is nothing of it to decide.
+_ANY_AGE = and_(_a.c.min_age.is_(None), _a.c.max_age.is_(None))
+_family = _r.alias("family")
+_ALONE = ~exists().where(_family.c.proxy_id == _r.c.id)
+UNLOOKED = {False: and_(_OPEN, _ANY_AGE), True: and_(_OPEN, _ANY_AGE, _ALONE)}
+
+
+def _chosen(person, conditions=_OPEN):  # type: ignore[no-untyped-def]
     """The sign-up row the activity's counters give the person (none when a check fails)."""
     return select(
         _a.c.id,
@@ -158,7 +169,7 @@ def _chosen(person):  # type: ignore[no-untyped-def]
         bindparam("now"),
         case((_ROOM, bindparam("now")), else_=null()),
         null(),
-    ).select_from(_a.join(_r, person)).where(_OPEN)
+    ).select_from(_a.join(_r, person)).where(conditions)
 
 
 def _upsert(insert, chosen):  # type: ignore[no-untyped-def]
@@ -175,8 +186,14 @@ BY = {int: _r.c.id == bindparam("who"), str: _r.c.openid == bindparam("who")}
 
 
 # ── SQLite: three statements in the transaction that holds the write lock ─────
+# By (who, the look's outcome: None when nobody looked, else whether to ask about a family).
 _SQLITE_SIGNUP = {
-    who: _upsert(sqlite_insert, _chosen(person)).returning(_s.c.id, _s.c.resident_id, _s.c.status) for who, person in BY.items()
+    (who, looked, alone): _upsert(sqlite_insert, _chosen(person, _OPEN if looked else UNLOOKED[alone])).returning(
+        _s.c.id, _s.c.resident_id, _s.c.status
+    )
+    for who, person in BY.items()
+    for looked in (False, True)
+    for alone in (False, True)
 }
 _SQLITE_COUNT = (
     update(_a)
@@ -213,8 +230,11 @@ def reminder_rows(reminded: Reminded, activity_id: int, places: list[tuple[int, 
     ]
 
 
-def _take_sqlite(session: Session, who: int | str, activity_id: int, now: datetime, plan: Callable) -> Taken | None:
-    placed = session.execute(_SQLITE_SIGNUP[type(who)], {"who": who, "activity_id": activity_id, "now": now}).one_or_none()
+def _take_sqlite(
+    session: Session, who: int | str, activity_id: int, now: datetime, plan: Callable, looked: bool, alone: bool
+) -> Taken | None:
+    statement = _SQLITE_SIGNUP[(type(who), looked, alone)]
+    placed = session.execute(statement, {"who": who, "activity_id": activity_id, "now": now}).one_or_none()
     if placed is None:
         return None
     confirmed = placed.status == "confirmed"
@@ -307,13 +327,14 @@ def looks_first(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def take(session: Session, who: int | str, activity_id: int, now: datetime, plan: Callable, seen=None) -> Taken | None:  # type: ignore[no-untyped-def]
+def take(session: Session, who: int | str, activity_id: int, now: datetime, plan: Callable, seen=None, alone: bool = False) -> Taken | None:  # type: ignore[no-untyped-def]
     """Take a place, or a place in line, for one person; None when a check failed (nothing written).
 
     `who` is the resident's id or openid. `plan(activity)` says what the place's
     reminders say and when (`bot.domain.reminders.plan`); `seen` is the caller's look at
-    the activity (`signups.look`), needed first where `looks_first`.
+    the activity (`signups.look`), needed first where `looks_first`. `alone`: take nothing
+    for someone who manages family members (they are asked for whom, from a look).
     """
     if looks_first(session):
         return _take_pg(session, seen, now, plan)
-    return _take_sqlite(session, who, activity_id, now, plan)
+    return _take_sqlite(session, who, activity_id, now, plan, looked=seen is not None, alone=alone)

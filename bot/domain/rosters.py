@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from bot.domain import activities
+from bot.domain import activities, families
 from bot.domain.residents import mask_phone
 from bot.domain.roles import require_organizer
 from bot.domain.timefmt import fmt, fmt_time
@@ -40,11 +40,17 @@ def _checkin_state(signup: Signup) -> str:
     return texts.ROSTER_NOT_CHECKED_IN
 
 
+def person_name(person: Resident) -> str:
+    """A person as every list shows them: `小明（代报：张三）` for a family member (the proxy loaded)."""
+    proxy = person.proxy
+    return families.display_name(person.name, proxy.name if proxy is not None else None)
+
+
 def lines(session: Session, activity: Activity) -> list[str]:
     """One line per person holding a place (in sign-up order), then the waitlist in order."""
     rows = session.execute(
         select(Signup)
-        .options(joinedload(Signup.resident))
+        .options(joinedload(Signup.resident).joinedload(Resident.proxy))
         .where(Signup.activity_id == activity.id, Signup.status.in_(("confirmed", "waitlisted")))
         .order_by(Signup.status, Signup.seq)  # "confirmed" sorts before "waitlisted"
     ).scalars()
@@ -52,13 +58,15 @@ def lines(session: Session, activity: Activity) -> list[str]:
     confirmed_no = waiting_no = 0
     for signup in rows:
         person = signup.resident
-        name = person.name or texts.ROSTER_NO_NAME
+        name = person_name(person)
+        # A family member has no phone of their own: the proxy is whom to call.
+        phone = mask_phone(person.proxy.phone if person.proxy is not None else person.phone)
         if signup.status == "confirmed":
             confirmed_no += 1
-            out.append(texts.ROSTER_LINE.format(no=confirmed_no, name=name, phone=mask_phone(person.phone), state=_checkin_state(signup)))
+            out.append(texts.ROSTER_LINE.format(no=confirmed_no, name=name, phone=phone, state=_checkin_state(signup)))
         else:
             waiting_no += 1
-            out.append(texts.ROSTER_WAIT_LINE.format(position=waiting_no, name=name, phone=mask_phone(person.phone)))
+            out.append(texts.ROSTER_WAIT_LINE.format(position=waiting_no, name=name, phone=phone))
     return out
 
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 
-from sqlalchemy import Connection, Row, bindparam, case, func, select
+from sqlalchemy import Connection, Row, bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from bot.domain import activities, catalogue, notices, places, reminders
-from bot.domain.errors import AlreadySignedUp, NotRegistered, ScheduleConflict, SignupClosed, UserError
+from bot.domain import activities, catalogue, families, notices, places, reminders
+from bot.domain.errors import AlreadySignedUp, HasFamily, NotRegistered, ScheduleConflict, SignupClosed, UserError
 from bot.domain.places import Taken
 from bot.domain.timefmt import fmt
 from bot.storage.models import Activity, Resident, Signup, utc_now
@@ -95,6 +96,7 @@ def _ahead_of(session: Session, activity_id: int, seq: int) -> int:
 _r = Resident.__table__
 _a = Activity.__table__
 _s = Signup.__table__
+_family = _r.alias("family")
 # The person (locked, on PostgreSQL), the activity, their sign-up for it and an overlapping
 # place they hold: everything a refusal is decided from, in one statement.
 _LOOK = {
@@ -108,6 +110,12 @@ _LOOK = {
         _a.c.start_at,
         _a.c.status,
         _a.c.deadline_at,
+        _a.c.min_age,
+        _a.c.max_age,
+        _r.c.name,
+        _r.c.birth_year,
+        _r.c.proxy_id,
+        exists().where(_family.c.proxy_id == _r.c.id).label("has_members"),
         (_a.c.taken < _a.c.capacity).label("room"),
         _s.c.status.label("mine"),
         _s.c.seq.label("my_seq"),
@@ -127,12 +135,14 @@ def look(session: Session, who: int | str, activity_id: int) -> Row | None:
     return session.execute(_LOOK[type(who)], {"who": who, "activity_id": activity_id}).one_or_none()
 
 
-def _refuse(session: Session, seen: Row | None, activity_id: int, now: datetime) -> None:
-    """Raise the UserError that says why this sign-up cannot be, if one does."""
+def _refuse(session: Session, seen: Row | None, activity_id: int, now: datetime, alone: bool) -> None:
+    """Raise the UserError that says why this sign-up cannot be (or HasFamily: ask for whom), if one does."""
     if seen is None or seen.activity_id is None:
         activities.get(session, activity_id)  # an unknown activity is refused before any dialog starts
     if seen is None or seen.registered_at is None or seen.erased_at is not None:
         raise NotRegistered(texts.REG_NEEDED_FOR_SIGNUP.format(activity_id=activity_id))
+    if alone and seen.has_members:
+        raise HasFamily()
     if seen.mine == "confirmed":
         raise AlreadySignedUp(texts.SIGNUP_ALREADY.format(id=activity_id, title=seen.title))
     if seen.mine == "waitlisted":
@@ -142,18 +152,26 @@ def _refuse(session: Session, seen: Row | None, activity_id: int, now: datetime)
         raise SignupClosed(texts.SIGNUP_NOT_OPEN.format(id=activity_id, status=texts.STATUS_NAMES.get(seen.status, seen.status)))
     if now >= seen.deadline_at:
         raise SignupClosed(texts.SIGNUP_CLOSED.format(id=activity_id))
+    refusal = families.age_refusal(
+        SimpleNamespace(min_age=seen.min_age, max_age=seen.max_age, start_at=seen.start_at),
+        SimpleNamespace(birth_year=seen.birth_year, is_member=seen.proxy_id is not None, name=seen.name),
+    )
+    if refusal:
+        raise SignupClosed(refusal)
     if seen.clash_id is not None and seen.room:
         other = session.get(Activity, seen.clash_id)
         raise ScheduleConflict(texts.SIGNUP_CONFLICT.format(other_id=other.id, other_title=other.title))
 
 
-def sign_up(session: Session, who: int | str, activity_id: int, now: datetime | None = None) -> SignupResult:
+def sign_up(session: Session, who: int | str, activity_id: int, now: datetime | None = None, *, alone: bool = False) -> SignupResult:
     """Take a place, or a place in line when full. Raises a UserError with the reason when refused.
 
     `who` is the resident's id, or the sender's openid (the chat path then needs no
     lookup of its own). At most three statements (see `places`); the reminders of the
     place are written with it. Sign-ups stay open until the activity's deadline, which
     may fall after its start (a two-day training takes people on while it runs).
+    `alone`: raise HasFamily instead when the person manages family members (`报名 N`
+    then asks for whom; `family_signups` signs each person up).
     """
     now = now or utc_now()
     offsets = reminders.offsets_of(session)
@@ -164,16 +182,17 @@ def sign_up(session: Session, who: int | str, activity_id: int, now: datetime | 
     seen = None
     if places.looks_first(session):
         seen = look(session, who, activity_id)
-        _refuse(session, seen, activity_id, now)
-    # Again only if the activity changed between the look and the take (a move, a last place gone to someone with a clash…).
+        _refuse(session, seen, activity_id, now, alone)
+    # Again only if the activity changed between the look and the take (a move, a last place
+    # gone to someone with a clash…), or when only a look can check it (an age range).
     for _ in range(3):
-        taken = places.take(session, who, activity_id, now, plan, seen)
+        taken = places.take(session, who, activity_id, now, plan, seen, alone)
         if taken is not None:
             if taken.confirmed:  # places left is what the catalogue shows; the line it does not
                 catalogue.changed(session)
             return taken
         seen = look(session, who, activity_id)
-        _refuse(session, seen, activity_id, now)
+        _refuse(session, seen, activity_id, now, alone)
     raise UserError(texts.BUSY)
 
 
@@ -245,6 +264,7 @@ _IN_LINE = (
     .scalar_subquery()
 )
 # Built once: on the busiest replies, putting a statement together costs more than running it.
+_SENDER = aliased(Resident)
 _MINE = (
     select(
         Activity.id,
@@ -252,23 +272,30 @@ _MINE = (
         Activity.start_at,
         Signup.status,
         case((Signup.status == "waitlisted", _IN_LINE + 1), else_=0).label("position"),
+        # A family member's name (their place is listed with the proxy's); None for one's own.
+        case((Resident.proxy_id.is_not(None), Resident.name), else_=None).label("person"),
     )
     .join(Signup, Signup.activity_id == Activity.id)
     .join(Resident, Resident.id == Signup.resident_id)
     .where(
-        Resident.openid == bindparam("openid"),
+        # The sender, or a family member of theirs (both by index: openid, proxy_id).
+        or_(
+            Resident.openid == bindparam("openid"),
+            Resident.proxy_id == select(_SENDER.id).where(_SENDER.openid == bindparam("openid")).scalar_subquery(),
+        ),
         Signup.status.in_(("confirmed", "waitlisted")),
         Activity.status == "published",
         Activity.end_at > bindparam("now"),
     )
-    .order_by(Activity.start_at, Activity.id)
+    .order_by(Activity.start_at, Activity.id, Resident.id)
 )
 
 
 def mine(conn: Connection | Session, openid: str, now: datetime | None = None) -> list[Row]:
     """The person's places and places in line for activities not yet ended, soonest first.
 
-    One statement (rows of id, title, start_at, status, position), so it costs a single
-    round trip on `Database.autocommit()`.
+    Their family members' places come with them (`person` names the member). One statement
+    (rows of id, title, start_at, status, position, person), so it costs a single round
+    trip on `Database.autocommit()`.
     """
     return conn.execute(_MINE, {"openid": openid, "now": now or utc_now()}).all()
