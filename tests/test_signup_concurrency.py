@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.domain import communities as community_rules
 from bot.domain import residents
-from bot.storage.models import Signup
+from bot.storage.models import Activity, Signup
 
 PROCESSES = 2
 THREADS_PER_PROCESS = 3
@@ -95,6 +95,10 @@ def test_thirty_people_five_places_from_threads_and_processes(services, make_act
     assert {o for o, s in by_openid.items() if s.status == "confirmed"} == set(confirmed_replies)
     # Sequence numbers were handed out under the lock: no two alike.
     assert len({s.seq for s in rows}) == PEOPLE
+    # The counters every sign-up read and bumped instead of counting rows agree with the rows.
+    with services.db.transaction() as session:
+        activity = session.get(Activity, activity_id)
+        assert (activity.taken, activity.waiting, activity.signup_seq) == (CAPACITY, PEOPLE - CAPACITY, PEOPLE)
 
 
 def residents_openid(session, resident_id: int) -> str:  # type: ignore[no-untyped-def]
