@@ -9,7 +9,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from bot.chat.reply import Reply
 from bot.chat.router import Router
@@ -173,8 +173,10 @@ def test_contact_is_written_once_a_minute_in_one_statement(wx, services, world, 
     services.redis.delete(residents.contact_key("u1"))
     counted[1].reset()
     wx.say(f"活动 {world[0]}", user="u1")
-    [touch] = counted[1].seen
-    assert touch.sql.startswith("UPDATE residents") and touch.autocommit
+    [touch] = counted[1].seen  # an upsert: a first contact would insert the person
+    assert touch.sql.startswith("INSERT INTO residents") and "ON CONFLICT" in touch.sql and touch.autocommit
+    db.expire_all()
+    assert utc_now() - db.execute(select(Resident.last_message_at).where(Resident.openid == "u1")).scalar_one() < timedelta(minutes=1)
     counted[1].reset()
     wx.say(f"活动 {world[0]}", user="u1")
     assert counted[1].seen == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -183,3 +184,39 @@ def test_domain_is_callable_without_a_chat(services, communities, make_activity)
         )
         result = signups.sign_up(session, person.id, activity_id)
         assert result.confirmed and result.position == 0
+
+
+def test_signups_may_stay_open_while_an_activity_runs(wx, db, communities, make_activity):
+    """SPEC §5: a deadline may fall after the start (a two-day training takes people on while it runs)."""
+    started = utc_now() - timedelta(hours=3)
+    training = make_activity("急救技能培训", kind="training", start=started, hours_long=48, deadline=started + timedelta(days=1))
+    closed = make_activity("已截止的培训", kind="training", start=started, hours_long=48)  # the default: the start
+    _register(wx, "a")
+    listing = wx.say("活动", user="a")
+    assert f"【{training}】" in listing and "进行中" in listing.split(f"【{training}】")[1]
+    assert f"【{closed}】" not in listing
+    reply = wx.say(f"报名 {training}", user="a")
+    assert "报名成功" in reply and "已于" in reply and "尽快到场签到" in reply
+    assert _statuses(db, training) == [("a", "confirmed")]
+    assert "报名已截止" in wx.say(f"报名 {closed}", user="a")
+
+
+def test_a_deadline_at_or_after_the_end_is_refused(services, communities):
+    from decimal import Decimal
+
+    from bot.domain import activities
+    from bot.domain.errors import InvalidInput
+
+    start = utc_now() + timedelta(days=2)
+    draft = activities.ActivityDraft(
+        kind="training", title="两天的培训", start_at=start, end_at=start + timedelta(days=2), place="街道", capacity=5, hours=Decimal(8)
+    )
+    with services.db.transaction() as session:
+        for deadline in (start + timedelta(days=2), start + timedelta(days=3)):
+            try:
+                activities.create(session, replace(draft, deadline_at=deadline))
+            except InvalidInput as refused:
+                assert "before the end" in refused.message
+            else:
+                raise AssertionError(f"a deadline of {deadline} was accepted")
+        assert activities.create(session, replace(draft, deadline_at=start + timedelta(days=1))).deadline_at == start + timedelta(days=1)

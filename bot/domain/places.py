@@ -58,6 +58,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from bot.storage.db import Precompiled
 from bot.storage.models import Activity, Notice, Resident, Signup
 
 _a = Activity.__table__
@@ -65,6 +66,12 @@ _s = Signup.__table__
 _r = Resident.__table__
 _n = Notice.__table__
 ACTIVE = ("confirmed", "waitlisted")
+
+
+def _active(status):  # type: ignore[no-untyped-def]
+    # Spelled out rather than IN (…): an IN list is an "expanding" parameter, which a
+    # statement compiled once to text (`bot.storage.db.Precompiled`) cannot carry.
+    return or_(*(status == value for value in ACTIVE))
 
 
 @dataclass(frozen=True)
@@ -142,10 +149,13 @@ _OPEN = and_(
     _a.c.deadline_at > bindparam("now"),
     _r.c.registered_at.is_not(None),
     _r.c.erased_at.is_(None),
-    ~exists().where(_mine.c.activity_id == _a.c.id, _mine.c.resident_id == _r.c.id, _mine.c.status.in_(ACTIVE)),
+    ~exists().where(_mine.c.activity_id == _a.c.id, _mine.c.resident_id == _r.c.id, _active(_mine.c.status)),
     # Someone holding an overlapping place may still wait in line, never take a place.
     or_(~_ROOM, CLASH.is_(None)),
 )
+_REMINDER_COLUMNS = (
+    "key", "resident_id", "kind", "activity_id", "text", "fields", "due_at", "expires_at", "status", "attempts", "created_at",
+)  # fmt: skip
 _SIGNUP_COLUMNS = ["activity_id", "resident_id", "status", "seq", "created_at", "updated_at", "confirmed_at", "cancelled_at"]
 
 
@@ -178,7 +188,7 @@ def _upsert(insert, chosen):  # type: ignore[no-untyped-def]
     return stmt.on_conflict_do_update(
         index_elements=[_s.c.activity_id, _s.c.resident_id],
         set_={name: stmt.excluded[name] for name in ("status", "seq", "created_at", "updated_at", "confirmed_at", "cancelled_at")},
-        where=_s.c.status.not_in(ACTIVE),
+        where=~_active(_s.c.status),
     )
 
 
@@ -188,8 +198,8 @@ BY = {int: _r.c.id == bindparam("who"), str: _r.c.openid == bindparam("who")}
 # ── SQLite: three statements in the transaction that holds the write lock ─────
 # By (who, the look's outcome: None when nobody looked, else whether to ask about a family).
 _SQLITE_SIGNUP = {
-    (who, looked, alone): _upsert(sqlite_insert, _chosen(person, _OPEN if looked else UNLOOKED[alone])).returning(
-        _s.c.id, _s.c.resident_id, _s.c.status
+    (who, looked, alone): Precompiled(
+        _upsert(sqlite_insert, _chosen(person, _OPEN if looked else UNLOOKED[alone])).returning(_s.c.id, _s.c.resident_id, _s.c.status)
     )
     for who, person in BY.items()
     for looked in (False, True)
@@ -206,7 +216,11 @@ _SQLITE_COUNT = (
     )
     .returning(_a.c.title, _a.c.start_at, _a.c.place, _a.c.waiting)
 )
-_SQLITE_REMINDERS = sqlite_insert(_n).on_conflict_do_nothing(index_elements=["key"])
+_SQLITE_REMINDERS = Precompiled(
+    sqlite_insert(_n)
+    .values({name: bindparam(name, type_=_n.c[name].type) for name in _REMINDER_COLUMNS})
+    .on_conflict_do_nothing(index_elements=["key"])
+)
 
 
 def reminder_rows(reminded: Reminded, activity_id: int, places: list[tuple[int, int]], start_at: datetime, now: datetime) -> list[dict]:
@@ -233,7 +247,7 @@ def reminder_rows(reminded: Reminded, activity_id: int, places: list[tuple[int, 
 def _take_sqlite(
     session: Session, who: int | str, activity_id: int, now: datetime, plan: Callable, looked: bool, alone: bool
 ) -> Taken | None:
-    statement = _SQLITE_SIGNUP[(type(who), looked, alone)]
+    statement = _SQLITE_SIGNUP[(type(who), looked, alone)].on(session)
     placed = session.execute(statement, {"who": who, "activity_id": activity_id, "now": now}).one_or_none()
     if placed is None:
         return None
@@ -243,7 +257,7 @@ def _take_sqlite(
     if confirmed:
         rows = reminder_rows(plan(activity), activity_id, [(placed.id, placed.resident_id)], activity.start_at, now)
         if rows:
-            session.execute(_SQLITE_REMINDERS, rows)
+            session.execute(_SQLITE_REMINDERS.on(session), rows)
     position = 0 if confirmed else activity.waiting
     return Taken(placed.id, placed.status, position, activity_id, activity.title, activity.start_at, activity.place)
 
@@ -274,7 +288,7 @@ def _pg_take():  # type: ignore[no-untyped-def]
     reminded = (
         pg_insert(_n)
         .from_select(
-            ["key", "resident_id", "kind", "activity_id", "text", "fields", "due_at", "expires_at", "status", "attempts", "created_at"],
+            list(_REMINDER_COLUMNS),
             select(
                 literal("reminder:") + cast(placed.c.id, String) + owed.c.suffix,
                 placed.c.resident_id,
@@ -297,7 +311,7 @@ def _pg_take():  # type: ignore[no-untyped-def]
     return select(placed.c.id, placed.c.status, counted.c.waiting).select_from(placed.join(counted, true())).add_cte(reminded)
 
 
-_PG_TAKE = _pg_take()
+_PG_TAKE = Precompiled(_pg_take())
 
 
 def _take_pg(session: Session, seen, now: datetime, plan: Callable) -> Taken | None:  # type: ignore[no-untyped-def]
@@ -314,7 +328,7 @@ def _take_pg(session: Session, seen, now: datetime, plan: Callable) -> Taken | N
         "reminder_text": reminded.text,
         "reminder_fields": reminded.fields,
     }
-    row = session.execute(_PG_TAKE, params).one_or_none()
+    row = session.execute(_PG_TAKE.on(session), params).one_or_none()
     if row is None:
         return None
     position = 0 if row.status == "confirmed" else row.waiting

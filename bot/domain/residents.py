@@ -6,12 +6,12 @@ import re
 from datetime import datetime, timedelta
 
 from redis import Redis
-from sqlalchemy import Connection, bindparam, select, true, update
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import InvalidInput, NotFound
-from bot.storage.db import insert_for
+from bot.storage.db import Precompiled
 from bot.storage.keys import key
 from bot.storage.models import Community, Resident, utc_now
 
@@ -69,36 +69,39 @@ def forget_contact(redis: Redis, openid: str) -> None:
     redis.delete(contact_key(openid))
 
 
-def _touch(column, when):  # type: ignore[no-untyped-def]
-    # Not a change of the profile: updated_at stays.
-    return (
-        update(Resident)
-        .where(Resident.openid == bindparam("who"), when)
-        .values({column: bindparam("at"), Resident.updated_at: Resident.updated_at})
+def _touch(insert, event: bool):  # type: ignore[no-untyped-def]
+    """One statement for every case: a first contact inserts the (unregistered) person; a known
+    one is updated, unless a message finds the contact under a minute old (nothing written)."""
+    column = Resident.last_event_at if event else Resident.last_message_at
+    fresh_enough = column.is_(None) | (column < bindparam("stale_before"))
+    first = {
+        "openid": bindparam("who"),
+        column.key: bindparam("at"),
+        "role": "resident",
+        "subscribed": True,
+        "is_party_member": False,
+        "created_at": bindparam("at"),
+        "updated_at": bindparam("at"),
+    }
+    statement = insert(Resident).values(first)
+    # Not a change of the profile: updated_at stays. An event's window is a minute: always written.
+    return statement.on_conflict_do_update(
+        index_elements=[Resident.openid], set_={column.key: statement.excluded[column.key]}, where=None if event else fresh_enough
     )
 
 
-# A message opens a 48-hour window, so a contact under a minute old is left alone; an
-# event opens a one-minute window, so it is always written.
-_TOUCH = {
-    False: _touch(Resident.last_message_at, Resident.last_message_at.is_(None) | (Resident.last_message_at < bindparam("stale_before"))),
-    True: _touch(Resident.last_event_at, true()),
-}
+_TOUCH = {event: Precompiled(lambda insert, event=event: _touch(insert, event)) for event in (False, True)}
 
 
 def note_contact(conn: Connection | Session, openid: str, *, event: bool, now: datetime | None = None) -> None:
     """Record contact, which opens WeChat's customer-service window (48 h text, 1 min event).
 
-    Needs no transaction of its own: run it on `Database.autocommit()`, and a refusal's
-    rollback in the handler cannot undo it. A contact already fresh writes nothing (no
-    commit to wait for); the row is created on first contact.
+    One statement, needing no transaction of its own: run it on `Database.autocommit()`,
+    and a refusal's rollback in the handler cannot undo it. A message's contact already
+    under a minute old writes nothing; the row is created on first contact.
     """
     now = now or utc_now()
-    if conn.execute(_TOUCH[event], {"who": openid, "at": now, "stale_before": now - TOUCH_EVERY}).rowcount:
-        return
-    # The model's defaults make the rest of a first-contact row (an unregistered resident).
-    contact = {"last_event_at" if event else "last_message_at": now}
-    conn.execute(insert_for(conn)(Resident).values(openid=openid, **contact).on_conflict_do_nothing(index_elements=[Resident.openid]))
+    conn.execute(_TOUCH[event].on(conn), {"who": openid, "at": now, "stale_before": now - TOUCH_EVERY})
 
 
 def set_subscribed(session: Session, resident: Resident, subscribed: bool) -> None:

@@ -265,6 +265,7 @@ _IN_LINE = (
 )
 # Built once: on the busiest replies, putting a statement together costs more than running it.
 _SENDER = aliased(Resident)
+_PROXY = aliased(Resident)
 _MINE = (
     select(
         Activity.id,
@@ -278,10 +279,15 @@ _MINE = (
     .join(Signup, Signup.activity_id == Activity.id)
     .join(Resident, Resident.id == Signup.resident_id)
     .where(
-        # The sender, or a family member of theirs (both by index: openid, proxy_id).
-        or_(
-            Resident.openid == bindparam("openid"),
-            Resident.proxy_id == select(_SENDER.id).where(_SENDER.openid == bindparam("openid")).scalar_subquery(),
+        # The sender, or a family member of theirs: a few ids found by index (openid, proxy_id),
+        # then their sign-ups by index (resident_id), not every sign-up of every activity.
+        Signup.resident_id.in_(
+            select(_SENDER.id).where(
+                or_(
+                    _SENDER.openid == bindparam("openid"),
+                    _SENDER.proxy_id == select(_PROXY.id).where(_PROXY.openid == bindparam("openid")).scalar_subquery(),
+                )
+            )
         ),
         Signup.status.in_(("confirmed", "waitlisted")),
         Activity.status == "published",
