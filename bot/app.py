@@ -12,6 +12,7 @@ from bot.cli import register_cli
 from bot.domain import residents
 from bot.runtime.services import Services
 from bot.web import records, sandbox
+from bot.web.console import init_console
 from bot.wechat import webhook
 from config import Settings
 from handlers import (
@@ -21,6 +22,7 @@ from handlers import (
     broadcast,
     checkin,
     common,
+    console_login,
     hours,
     organizer_cancel,
     privacy,
@@ -45,6 +47,7 @@ FEATURES = (
     privacy,
     checkin,
     hours,
+    console_login,
 )
 
 
@@ -87,6 +90,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     webhook.init_app(app, build_router(), on_contact=note_contact)
     app.register_blueprint(sandbox.bp)
     app.register_blueprint(records.bp)
+    # CSRF on every form of the app but WeChat's webhook, which is signature-checked.
+    init_console(app, exempt=[webhook.bp])
     register_cli(app)
 
     @app.get("/healthz")

@@ -21,6 +21,7 @@ from typing import IO
 from sqlalchemy import Connection, Select, and_, case, func, select
 from sqlalchemy.orm import aliased
 
+from bot.domain.display import person_name
 from bot.domain.hours import year_bounds
 from bot.domain.timefmt import SHANGHAI, to_local, to_utc_naive
 from bot.storage.db import Database
@@ -68,9 +69,13 @@ class HoursExport:
     sent, decoded and quoted again for every entry.
     """
 
-    def __init__(self, db: Database, year: int | None = None, org_name: str = "", cache_size: int = CACHE_SIZE):
+    def __init__(
+        self, db: Database, year: int | None = None, org_name: str = "", cache_size: int = CACHE_SIZE, community_id: int | None = None
+    ):
         self.db = db
         self.year = year
+        # A scoped organizer's export: only the entries of their community's activities.
+        self.community_id = community_id
         self.org_name = org_name
         self.cache_size = cache_size
         self.people: dict[int, tuple] = {}  # resident id → cells
@@ -80,9 +85,13 @@ class HoursExport:
 
     def _entries(self) -> Select:
         query = select(HourEntry.resident_id, HourEntry.activity_id, HourEntry.hours).order_by(HourEntry.id)
+        if self.year is not None or self.community_id is not None:
+            query = query.join(Activity, Activity.id == HourEntry.activity_id)
         if self.year is not None:
             begin, end = year_bounds(self.year)
-            query = query.join(Activity, Activity.id == HourEntry.activity_id).where(Activity.start_at >= begin, Activity.start_at < end)
+            query = query.where(Activity.start_at >= begin, Activity.start_at < end)
+        if self.community_id is not None:
+            query = query.where(Activity.community_id == self.community_id)
         return query
 
     def _learn(self, conn: Connection, batch: list) -> None:
@@ -102,7 +111,8 @@ class HoursExport:
                 .where(Resident.id.in_(people))
             )
             for rid, number, name, home_name, party, employer in found:
-                cells = (number or "", name or "", home_name or "", texts.EXPORT_YES if party else texts.EXPORT_NO, employer or "")
+                party_cell = texts.EXPORT_YES if party else texts.EXPORT_NO
+                cells = (number or "", person_name(name) if name else "", home_name or "", party_cell, employer or "")
                 self.people[rid] = cells
                 self.people_csv[rid] = _csv_fragment(cells)
         events = {row[1] for row in batch} - self.events.keys()
@@ -167,6 +177,7 @@ class HoursExport:
                    act.id, act.title, act.day, act.place, act.content, h.hours::text, act.body, act.person
             FROM hour_entries h
             JOIN LATERAL (
+                -- The name as bot.domain.display.person_name prints it: keep the two in step.
                 SELECT r.volunteer_no, NULLIF(r.name, '') AS name, NULLIF(hc.name, '') AS home,
                        CASE WHEN r.is_party_member THEN %(yes)s ELSE %(no)s END AS party, NULLIF(r.employer, '') AS employer
                 FROM residents r LEFT JOIN communities hc ON hc.id = r.community_id
@@ -175,7 +186,7 @@ class HoursExport:
             JOIN LATERAL (
                 SELECT a.id, a.title, to_char((a.start_at AT TIME ZONE 'UTC') AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS day,
                        a.place, COALESCE(NULLIF(a.content, ''), a.title) AS content, NULLIF(COALESCE(ac.name, %(org)s), '') AS body,
-                       NULLIF(o.name, '') AS person, a.start_at
+                       NULLIF(o.name, '') AS person, a.start_at, a.community_id
                 FROM activities a
                 LEFT JOIN communities ac ON ac.id = a.community_id
                 LEFT JOIN residents o ON o.id = a.organizer_id
@@ -185,10 +196,14 @@ class HoursExport:
             ORDER BY h.id
         ) TO STDOUT WITH (FORMAT csv, ENCODING 'UTF8')"""
         params: dict = {"yes": texts.EXPORT_YES, "no": texts.EXPORT_NO, "org": self.org_name}
-        where = ""
+        conditions = []
         if self.year is not None:
             params["begin"], params["end"] = year_bounds(self.year)
-            where = "WHERE act.start_at >= %(begin)s AND act.start_at < %(end)s"
+            conditions.append("act.start_at >= %(begin)s AND act.start_at < %(end)s")
+        if self.community_id is not None:
+            params["community"] = self.community_id
+            conditions.append("act.community_id = %(community)s")
+        where = ("WHERE " + " AND ".join(conditions)) if conditions else ""
         with self.db.engine.connect() as conn:
             raw = conn.connection.driver_connection
             with raw.cursor() as cursor, cursor.copy(sql.format(where=where), params) as copy:
@@ -236,10 +251,15 @@ class EmployerTotal:
     hours: Decimal
 
 
-def employer_totals(db: Database, year: int, quarter: int) -> list[EmployerTotal]:
-    """Per employer: its in-service party members and their service in the quarter; most hours first."""
+def employer_totals(db: Database, year: int, quarter: int, community_id: int | None = None) -> list[EmployerTotal]:
+    """Per employer: its in-service party members and their service in the quarter; most hours first.
+
+    `community_id` limits it to the party members living in that community (a scoped organizer's view).
+    """
     begin, end = quarter_bounds(year, quarter)
     party = and_(Resident.is_party_member.is_(True), Resident.employer.is_not(None), Resident.erased_at.is_(None))
+    if community_id is not None:
+        party = and_(party, Resident.community_id == community_id)
     with db.engine.connect() as conn:
         members = dict(
             conn.execute(select(Resident.employer, func.count()).where(party).group_by(Resident.employer)).all()
@@ -287,10 +307,15 @@ def write_csv(out: IO[bytes], header: Iterable[str], rows: Iterable[tuple]) -> i
     return count
 
 
+def csv_stream(header: Iterable[str], chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The BOM and header line, then a body already rendered as UTF-8 CSV (`HoursExport.csv_chunks`)."""
+    yield ("\ufeff" + _csv_fragment(tuple(header)) + LINE_END).encode("utf-8")
+    yield from chunks
+
+
 def write_csv_chunks(out: IO[bytes], header: Iterable[str], chunks: Iterable[bytes]) -> None:
     """Like `write_csv`, for a body already rendered as UTF-8 CSV (`HoursExport.csv_chunks`)."""
-    out.write(("\ufeff" + _csv_fragment(tuple(header)) + LINE_END).encode("utf-8"))
-    for chunk in chunks:
+    for chunk in csv_stream(header, chunks):
         out.write(chunk)
     out.flush()
 

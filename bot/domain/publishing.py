@@ -123,6 +123,9 @@ class Draft:
     capacity: int | None = None
     hours: Decimal | None = None
     community_id: int | None = None
+    # Not asked in chat; the console's form has them.
+    content: str = ""
+    deadline: datetime | None = None
 
     def to_state(self) -> dict:
         return {
@@ -134,6 +137,8 @@ class Draft:
             "capacity": self.capacity,
             "hours": str(self.hours) if self.hours is not None else None,
             "community_id": self.community_id,
+            "content": self.content,
+            "deadline": self.deadline.isoformat() if self.deadline else None,
         }
 
     @classmethod
@@ -147,6 +152,8 @@ class Draft:
             capacity=data.get("capacity"),
             hours=Decimal(data["hours"]) if data.get("hours") else None,
             community_id=data.get("community_id"),
+            content=data.get("content") or "",
+            deadline=datetime.fromisoformat(data["deadline"]) if data.get("deadline") else None,
         )
 
 
@@ -175,6 +182,8 @@ def publish(session: Session, actor: Resident, draft: Draft, now: datetime | Non
             hours=draft.hours,
             community_id=draft.community_id,
             organizer_id=actor.id,
+            content=draft.content,
+            deadline_at=draft.deadline,
         ),
     )
     log.info("activity %s published by organizer %s", activity.id, actor.id)

@@ -9,11 +9,13 @@ customer-service messages, and a page the organizer asks for cannot arrive out o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from bot.domain import activities
+from bot.domain.display import person_name
 from bot.domain.residents import mask_phone
 from bot.domain.roles import require_organizer
 from bot.domain.timefmt import fmt, fmt_time
@@ -31,35 +33,80 @@ class RosterPage:
     pages: int
 
 
-def _checkin_state(signup: Signup) -> str:
-    if signup.checked_out_at is not None:
-        checked_in = signup.checked_in_at or signup.checked_out_at
-        return texts.ROSTER_CHECKED_OUT.format(checkin=fmt_time(checked_in), checkout=fmt_time(signup.checked_out_at))
-    if signup.checked_in_at is not None:
-        return texts.ROSTER_CHECKED_IN.format(checkin=fmt_time(signup.checked_in_at))
+@dataclass(frozen=True)
+class Entry:
+    """One person on an activity's roster: holding a place (numbered) or waiting (their place in line)."""
+
+    signup_id: int
+    resident_id: int
+    status: str  # confirmed | waitlisted
+    number: int  # 1-based: place on the list, or place in line
+    name: str  # as printed (`bot.domain.display.person_name`)
+    phone: str  # masked
+    volunteer_no: str
+    checked_in_at: datetime | None
+    checked_out_at: datetime | None
+    signed_up_at: datetime
+
+
+def entries(session: Session, activity_id: int) -> list[Entry]:
+    """Everyone holding a place (in sign-up order), then the waitlist in order; one query."""
+    rows = session.execute(
+        select(Signup, Resident)
+        .join(Resident, Resident.id == Signup.resident_id)
+        .where(Signup.activity_id == activity_id, Signup.status.in_(("confirmed", "waitlisted")))
+        .order_by(Signup.status, Signup.seq)  # "confirmed" sorts before "waitlisted"
+    ).all()
+    out: list[Entry] = []
+    numbers = {"confirmed": 0, "waitlisted": 0}
+    for signup, person in rows:
+        numbers[signup.status] += 1
+        out.append(
+            Entry(
+                signup_id=signup.id,
+                resident_id=person.id,
+                status=signup.status,
+                number=numbers[signup.status],
+                name=person_name(person.name),
+                phone=mask_phone(person.phone),
+                volunteer_no=person.volunteer_no or "",
+                checked_in_at=signup.checked_in_at if signup.status == "confirmed" else None,
+                checked_out_at=signup.checked_out_at if signup.status == "confirmed" else None,
+                signed_up_at=signup.created_at,
+            )
+        )
+    return out
+
+
+def _checkin_state(entry: Entry) -> str:
+    if entry.checked_out_at is not None:
+        checked_in = entry.checked_in_at or entry.checked_out_at
+        return texts.ROSTER_CHECKED_OUT.format(checkin=fmt_time(checked_in), checkout=fmt_time(entry.checked_out_at))
+    if entry.checked_in_at is not None:
+        return texts.ROSTER_CHECKED_IN.format(checkin=fmt_time(entry.checked_in_at))
     return texts.ROSTER_NOT_CHECKED_IN
 
 
 def lines(session: Session, activity: Activity) -> list[str]:
     """One line per person holding a place (in sign-up order), then the waitlist in order."""
-    rows = session.execute(
-        select(Signup)
-        .options(joinedload(Signup.resident))
-        .where(Signup.activity_id == activity.id, Signup.status.in_(("confirmed", "waitlisted")))
-        .order_by(Signup.status, Signup.seq)  # "confirmed" sorts before "waitlisted"
-    ).scalars()
     out: list[str] = []
-    confirmed_no = waiting_no = 0
-    for signup in rows:
-        person = signup.resident
-        name = person.name or texts.ROSTER_NO_NAME
-        if signup.status == "confirmed":
-            confirmed_no += 1
-            out.append(texts.ROSTER_LINE.format(no=confirmed_no, name=name, phone=mask_phone(person.phone), state=_checkin_state(signup)))
+    for entry in entries(session, activity.id):
+        if entry.status == "confirmed":
+            out.append(texts.ROSTER_LINE.format(no=entry.number, name=entry.name, phone=entry.phone, state=_checkin_state(entry)))
         else:
-            waiting_no += 1
-            out.append(texts.ROSTER_WAIT_LINE.format(position=waiting_no, name=name, phone=mask_phone(person.phone)))
+            out.append(texts.ROSTER_WAIT_LINE.format(position=entry.number, name=entry.name, phone=entry.phone))
     return out
+
+
+def checked_in(session: Session, activity_id: int) -> tuple[int, int]:
+    """(checked in, places taken) of the activity, in one query: the check-in display's count."""
+    row = session.execute(
+        select(
+            func.count(Signup.checked_in_at),
+            func.count(),
+        ).where(Signup.activity_id == activity_id, Signup.status == "confirmed")
+    ).one()
+    return row[0], row[1]
 
 
 def counts(session: Session, activity_id: int) -> dict[str, int]:

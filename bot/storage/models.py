@@ -172,7 +172,11 @@ class Notice(Base):
 
     resident: Mapped[Resident] = relationship()
 
-    __table_args__ = (Index("ix_notices_status_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_notices_status_due", "status", "due_at"),
+        # A broadcast's progress and per-recipient status (console, `群发状态`).
+        Index("ix_notices_broadcast_status", "broadcast_id", "status"),
+    )
 
 
 class HourEntry(Base):
@@ -200,6 +204,7 @@ class HourEntry(Base):
             sqlite_where=text("kind = 'credit'"),
         ),
         Index("ix_hour_entries_resident_created", "resident_id", "created_at"),
+        Index("ix_hour_entries_activity", "activity_id", "resident_id", "hours"),
     )
 
 
@@ -245,3 +250,26 @@ class Broadcast(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utc_now)
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class AuditEntry(Base):
+    """Who changed what, when: every change made through the console or by an organizer in chat."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utc_now)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))
+    # The actor's name as it was: the log must still say who acted after a profile changes.
+    actor_name: Mapped[str | None] = mapped_column(String(32))
+    via: Mapped[str] = mapped_column(String(16))  # console | chat | cli | system
+    action: Mapped[str] = mapped_column(String(32))
+    object_type: Mapped[str | None] = mapped_column(String(16))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    ip: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_audit_log_actor", "actor_id", "id"), Index("ix_audit_log_action", "action", "id"))

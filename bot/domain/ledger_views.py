@@ -1,0 +1,125 @@
+"""The console's hours pages: the ledger by activity and by person, paged on the server.
+
+Each page's totals are per-row aggregates over the ledger's indexes (by activity, by
+person), so a page costs the same with a thousand entries or a million.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.domain.activity_list import in_scope
+from bot.domain.display import person_name
+from bot.storage.models import Activity, Community, HourEntry, Resident
+
+PAGE_SIZE = 30
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list
+    number: int
+    pages: int
+    total: int
+
+
+def _paged(session: Session, count_query, rows_query, number: int, size: int) -> Page:  # type: ignore[no-untyped-def]
+    total = session.execute(count_query).scalar_one()
+    pages = max(1, -(-total // size))
+    number = min(max(number, 0), pages - 1)
+    rows = session.execute(rows_query.offset(number * size).limit(size)).all()
+    return Page(rows, number, pages, total)
+
+
+def by_activity(session: Session, scope: int | None, number: int = 0, q: str = "", size: int = PAGE_SIZE) -> Page:
+    """Activities with a ledger, newest first: people credited and net hours."""
+    people = (
+        select(func.count())
+        .where(HourEntry.activity_id == Activity.id, HourEntry.kind == "credit")
+        .correlate(Activity)
+        .scalar_subquery()
+    )
+    total = (
+        select(func.coalesce(func.sum(HourEntry.hours), 0))
+        .where(HourEntry.activity_id == Activity.id)
+        .correlate(Activity)
+        .scalar_subquery()
+    )
+    where = [Activity.status == "closed"]
+    if q.strip():
+        where.append(Activity.title.contains(q.strip(), autoescape=True))
+    rows = in_scope(
+        select(
+            Activity.id,
+            Activity.title,
+            Activity.start_at,
+            Activity.hours,
+            Community.name.label("community"),
+            people.label("people"),
+            total.label("total"),
+        )
+        .outerjoin(Community, Community.id == Activity.community_id)
+        .where(*where),
+        scope,
+    ).order_by(Activity.start_at.desc(), Activity.id.desc())
+    count = in_scope(select(func.count()).select_from(Activity).where(*where), scope)
+    return _paged(session, count, rows, number, size)
+
+
+def activity_entries(session: Session, activity_id: int, number: int = 0, size: int = 100) -> Page:
+    """One activity's ledger, entry by entry (credits and signed corrections)."""
+    author = select(Resident.name).where(Resident.id == HourEntry.author_id).correlate(HourEntry).scalar_subquery()
+    rows = (
+        select(HourEntry, Resident.volunteer_no, Resident.name, author.label("author"))
+        .join(Resident, Resident.id == HourEntry.resident_id)
+        .where(HourEntry.activity_id == activity_id)
+        .order_by(HourEntry.id)
+    )
+    count = select(func.count()).select_from(HourEntry).where(HourEntry.activity_id == activity_id)
+    page = _paged(session, count, rows, number, size)
+    shown = [(entry, number_, person_name(name), author_name) for entry, number_, name, author_name in page.rows]
+    return Page(shown, page.number, page.pages, page.total)
+
+
+def by_person(session: Session, scope: int | None, number: int = 0, q: str = "", size: int = PAGE_SIZE) -> Page:
+    """People with their net hours in total and activities credited, in volunteer-number order."""
+    total = (
+        select(func.coalesce(func.sum(HourEntry.hours), 0))
+        .where(HourEntry.resident_id == Resident.id)
+        .correlate(Resident)
+        .scalar_subquery()
+    )
+    credits = (
+        select(func.count())
+        .where(HourEntry.resident_id == Resident.id, HourEntry.kind == "credit")
+        .correlate(Resident)
+        .scalar_subquery()
+    )
+    where = [Resident.registered_at.is_not(None), Resident.erased_at.is_(None)]
+    if scope is not None:
+        where.append(Resident.community_id == scope)
+    if q.strip():
+        text = q.strip()
+        where.append(
+            Resident.name.contains(text, autoescape=True) | Resident.volunteer_no.startswith(text.upper(), autoescape=True)
+        )
+    rows = (
+        select(
+            Resident.id,
+            Resident.volunteer_no,
+            Resident.name,
+            Community.name.label("community"),
+            credits.label("credits"),
+            total.label("total"),
+        )
+        .outerjoin(Community, Community.id == Resident.community_id)
+        .where(*where)
+        .order_by(Resident.id)
+    )
+    count = select(func.count()).select_from(Resident).where(*where)
+    page = _paged(session, count, rows, number, size)
+    shown = [(rid, no, person_name(name), community, n, t) for rid, no, name, community, n, t in page.rows]
+    return Page(shown, page.number, page.pages, page.total)
