@@ -39,6 +39,7 @@ BROADCAST_STARTED = "群发 #{id} 已开始，共 {size} 人。"
 BAD_FORM = "表单有误：{detail}"
 BAD_TIME = "时间“{text}”看不懂，请用日期和时间选择框。"
 BAD_NUMBER = "“{field}”应为数字。"
+START_PAST = "开始时间已经过去：新活动请选将来的时间（补录过去的活动请用命令行 events create）。"
 CAPACITY_BELOW_TAKEN = "名额不能少于已报名的 {taken} 人。"
 
 # ── notices to residents about what an organizer did by hand ────────────────

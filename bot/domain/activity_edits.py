@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from bot.domain import activities, activity_changes, publishing, signups
+from bot.domain import activities, activity_changes, publishing, signups, timeparse
 from bot.domain.audit import activity_snapshot, changed_fields
 from bot.domain.errors import InvalidInput, UserError
 from bot.domain.roles import require_organizer
@@ -72,7 +72,10 @@ def create(session: Session, actor: Resident, form: Form, now: datetime | None =
         content=form.content.strip(),
         deadline=form.deadline_at,
     )
-    return publishing.publish(session, actor, draft, now)
+    try:
+        return publishing.publish(session, actor, draft, now)
+    except timeparse.TimeParseError as exc:
+        raise InvalidInput(console_texts.START_PAST) from exc
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,12 @@ from collections.abc import Callable
 
 from flask import Response, flash, g, redirect, render_template, request, url_for
 
-from bot.domain import activity_list, attendance, hours, roster_actions, rosters
+from bot.domain import activity_list, attendance, audit, hours, roster_actions, rosters
 from bot.domain.errors import UserError
 from bot.domain.roles import require_organizer
 from bot.domain.timefmt import fmt_hours
 from bot.storage.models import Activity
-from bot.web.console.auth import in_scope, record, services
+from bot.web.console.auth import client_ip, in_scope, record, services
 from bot.web.console.blueprint import bp
 from bot.wechat import qr as checkin_qr
 from config import console_texts, texts
@@ -100,11 +100,15 @@ def activity_close(activity_id: int) -> Response:
 
 
 def _checkin_code(activity: Activity) -> Activity:
-    """The activity with its check-in code, made (and recorded) the first time it is needed."""
+    """The activity with its check-in code, made (and recorded) the first time it is needed.
+
+    A page is read on an autocommit connection; making the code is a write of its own.
+    """
     if activity.checkin_code is None:
-        activity = attendance.ensure_code(g.db, activity.id)
-        record("checkin_code", activity=activity)
-        g.db.commit()
+        with services().db.transaction() as session:
+            made = attendance.ensure_code(session, activity.id)
+            audit.record(session, g.actor, "console", "checkin_code", activity=made, ip=client_ip())
+        g.db.expire(activity)
     return activity
 
 

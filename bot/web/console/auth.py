@@ -10,10 +10,12 @@ revoked session, or a role taken away, ends it at once.
 from __future__ import annotations
 
 from flask import Response, abort, current_app, g, redirect, render_template, request, session, url_for
+from sqlalchemy.orm import Session
 
 from bot.domain import audit, console_login, roles
 from bot.domain.activities import get as get_activity
 from bot.domain.errors import Forbidden, NotFound
+from bot.storage.db import Database
 from bot.storage.models import Activity, Community, Resident
 from bot.web.console.blueprint import bp
 from bot.wechat import login_qr
@@ -47,7 +49,7 @@ def guard() -> Response | None:
     if live is None:
         session.clear()
         return _to_login()
-    g.db = svc.db.session()
+    g.db = _session_for(svc.db)
     actor = g.db.get(Resident, live.resident_id)
     if actor is None or not roles.is_organizer(actor) or actor.erased_at is not None:
         console_login.revoke(svc.redis, live.sid, live.resident_id)
@@ -57,11 +59,24 @@ def guard() -> Response | None:
     return None
 
 
+def _session_for(database: Database) -> Session:
+    """Pages that only read get a session whose statements each commit on their own: on SQLite
+    they then take no write lock (so a page never holds up a sign-up, nor an export's own
+    cursor); forms that change something get one transaction."""
+    if request.method in ("GET", "HEAD"):
+        g.db_conn = database.autocommit()
+        return Session(bind=g.db_conn)
+    return database.session()
+
+
 @bp.teardown_request
 def _close(_exc: BaseException | None) -> None:
     db = g.pop("db", None)
     if db is not None:
         db.close()
+    conn = g.pop("db_conn", None)
+    if conn is not None:
+        conn.close()
 
 
 @bp.after_request
