@@ -1,7 +1,8 @@
 """The console's hours pages: the ledger by activity and by person, paged on the server.
 
-Each page's totals are per-row aggregates over the ledger's indexes (by activity, by
-person), so a page costs the same with a thousand entries or a million.
+Totals come from the ledger's running totals (`bot.domain.ledger_totals`) and counts
+from per-row lookups on its indexes, so a page costs the same with a thousand entries
+or a million.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.activity_list import in_scope
 from bot.domain.display import person_name
-from bot.storage.models import Activity, Community, HourEntry, Resident
+from bot.storage.models import Activity, ActivityHours, Community, HourEntry, Resident, ResidentYearHours
 
 PAGE_SIZE = 30
 
@@ -35,19 +36,7 @@ def _paged(session: Session, count_query, rows_query, number: int, size: int) ->
 
 
 def by_activity(session: Session, scope: int | None, number: int = 0, q: str = "", size: int = PAGE_SIZE) -> Page:
-    """Activities with a ledger, newest first: people credited and net hours."""
-    people = (
-        select(func.count())
-        .where(HourEntry.activity_id == Activity.id, HourEntry.kind == "credit")
-        .correlate(Activity)
-        .scalar_subquery()
-    )
-    total = (
-        select(func.coalesce(func.sum(HourEntry.hours), 0))
-        .where(HourEntry.activity_id == Activity.id)
-        .correlate(Activity)
-        .scalar_subquery()
-    )
+    """Closed activities, newest first: people credited and net hours (the ledger's running totals)."""
     where = [Activity.status == "closed"]
     if q.strip():
         where.append(Activity.title.contains(q.strip(), autoescape=True))
@@ -58,10 +47,11 @@ def by_activity(session: Session, scope: int | None, number: int = 0, q: str = "
             Activity.start_at,
             Activity.hours,
             Community.name.label("community"),
-            people.label("people"),
-            total.label("total"),
+            func.coalesce(ActivityHours.credits, 0).label("people"),
+            func.coalesce(ActivityHours.hours, 0).label("total"),
         )
         .outerjoin(Community, Community.id == Activity.community_id)
+        .outerjoin(ActivityHours, ActivityHours.activity_id == Activity.id)
         .where(*where),
         scope,
     ).order_by(Activity.start_at.desc(), Activity.id.desc())
@@ -85,10 +75,10 @@ def activity_entries(session: Session, activity_id: int, number: int = 0, size: 
 
 
 def by_person(session: Session, scope: int | None, number: int = 0, q: str = "", size: int = PAGE_SIZE) -> Page:
-    """People with their net hours in total and activities credited, in volunteer-number order."""
+    """People with their net hours in total and the activities they were credited for, in volunteer-number order."""
     total = (
-        select(func.coalesce(func.sum(HourEntry.hours), 0))
-        .where(HourEntry.resident_id == Resident.id)
+        select(func.coalesce(func.sum(ResidentYearHours.hours), 0))
+        .where(ResidentYearHours.resident_id == Resident.id)
         .correlate(Resident)
         .scalar_subquery()
     )
@@ -103,9 +93,7 @@ def by_person(session: Session, scope: int | None, number: int = 0, q: str = "",
         where.append(Resident.community_id == scope)
     if q.strip():
         text = q.strip()
-        where.append(
-            Resident.name.contains(text, autoescape=True) | Resident.volunteer_no.startswith(text.upper(), autoescape=True)
-        )
+        where.append(Resident.name.contains(text, autoescape=True) | Resident.volunteer_no.startswith(text.upper(), autoescape=True))
     rows = (
         select(
             Resident.id,

@@ -1,8 +1,11 @@
 """The dashboard's numbers: every figure is one aggregate query, nothing is summed in Python.
 
-`scope` is the one community an organizer may see, None for all. Months and years are
-Asia/Shanghai's; the database buckets by local month itself (UTC+8, no daylight saving
-since 1991, so adding eight hours is exact).
+The ledger's figures come from its running totals (`bot.domain.ledger_totals`: per
+activity, and per person and year), which equal the sums of the entries, so a chart
+reads about a thousand rows however long the ledger grows. `scope` is the one community
+an organizer may see, None for all. Months and years are Asia/Shanghai's; the database
+buckets by local month itself (UTC+8, no daylight saving since 1991, so adding eight
+hours is exact).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.hours import year_bounds
 from bot.domain.timefmt import SHANGHAI, to_local, to_utc_naive
-from bot.storage.models import Activity, Community, Dispute, HourEntry, Notice, Resident
+from bot.storage.models import Activity, ActivityHours, Community, Dispute, Notice, Resident, ResidentYearHours
 
 FAILING = ("failed", "undeliverable")
 
@@ -47,7 +50,7 @@ def _activities_in(scope: int | None, begin: datetime, end: datetime) -> Select:
 def hours_between(session: Session, scope: int | None, begin: datetime, end: datetime) -> Decimal:
     """Net hours credited for activities that started in [begin, end)."""
     total = session.execute(
-        select(func.coalesce(func.sum(HourEntry.hours), 0)).where(HourEntry.activity_id.in_(_activities_in(scope, begin, end)))
+        select(func.coalesce(func.sum(ActivityHours.hours), 0)).where(ActivityHours.activity_id.in_(_activities_in(scope, begin, end)))
     ).scalar_one()
     return Decimal(total)
 
@@ -92,11 +95,11 @@ def hours_by_month(session: Session, scope: int | None, now: datetime, months: i
     _, end = month_bounds(now)
     month = _local_month(session, Activity.start_at).label("month")
     rows = session.execute(
-        select(month, Community.name, func.sum(HourEntry.hours))
-        .select_from(HourEntry)
-        .join(Activity, Activity.id == HourEntry.activity_id)
+        select(month, Community.name, func.sum(ActivityHours.hours))
+        .select_from(ActivityHours)
+        .join(Activity, Activity.id == ActivityHours.activity_id)
         .outerjoin(Community, Community.id == Activity.community_id)
-        .where(HourEntry.activity_id.in_(_activities_in(scope, begin, end)))
+        .where(ActivityHours.activity_id.in_(_activities_in(scope, begin, end)))
         .group_by(month, Community.name)
     ).all()
     labels = [f"{to_local(month_bounds(now, back)[0]):%Y-%m}" for back in range(months - 1, -1, -1)]
@@ -111,40 +114,39 @@ def participants_by_kind(session: Session, scope: int | None, year: int) -> dict
     """Participations (a person credited for an activity) per kind of activity in the year."""
     begin, end = year_bounds(year)
     rows = session.execute(
-        select(Activity.kind, func.count())
-        .select_from(HourEntry)
-        .join(Activity, Activity.id == HourEntry.activity_id)
-        .where(HourEntry.kind == "credit", HourEntry.activity_id.in_(_activities_in(scope, begin, end)))
+        select(Activity.kind, func.sum(ActivityHours.credits))
+        .select_from(ActivityHours)
+        .join(Activity, Activity.id == ActivityHours.activity_id)
+        .where(ActivityHours.activity_id.in_(_activities_in(scope, begin, end)))
         .group_by(Activity.kind)
     ).all()
-    return {kind: count for kind, count in rows}
+    return {kind: int(count) for kind, count in rows if count}
 
 
 PROGRESS_BUCKETS = ("none", "under_half", "half", "done")
 
 
 def party_progress(session: Session, scope: int | None, year: int, target: Decimal) -> dict[str, int]:
-    """Party members by progress to the yearly target: none, under half, half or more, reached."""
-    begin, end = year_bounds(year)
-    members = select(Resident.id).where(
-        Resident.is_party_member.is_(True), Resident.erased_at.is_(None), Resident.registered_at.is_not(None)
-    )
-    if scope is not None:
-        members = members.where(Resident.community_id == scope)
-    per_person = (
-        select(HourEntry.resident_id, func.sum(HourEntry.hours).label("total"))
-        .where(HourEntry.activity_id.in_(_activities_in(None, begin, end)), HourEntry.resident_id.in_(members))
-        .group_by(HourEntry.resident_id)
-        .subquery()
-    )
+    """Party members by progress to the yearly target: none, under half, half or more, reached.
+
+    A person's year is the Shanghai year of their activities, as `时长` counts it.
+    """
+    done = func.coalesce(ResidentYearHours.hours, 0)
     target_value = target if target > 0 else Decimal(1)
     bucket = case(
-        (per_person.c.total >= target_value, "done"),
-        (per_person.c.total * 2 >= target_value, "half"),
-        (per_person.c.total > 0, "under_half"),
+        (done >= target_value, "done"),
+        (done * 2 >= target_value, "half"),
+        (done > 0, "under_half"),
         else_="none",
     ).label("bucket")
-    counted = dict(session.execute(select(bucket, func.count()).group_by(bucket)).all())
-    everyone = session.execute(select(func.count()).select_from(members.subquery())).scalar_one()
-    counted["none"] = everyone - sum(v for k, v in counted.items() if k != "none")
+    query = (
+        select(bucket, func.count())
+        .select_from(Resident)
+        .outerjoin(ResidentYearHours, (ResidentYearHours.resident_id == Resident.id) & (ResidentYearHours.year == year))
+        .where(Resident.is_party_member.is_(True), Resident.erased_at.is_(None), Resident.registered_at.is_not(None))
+        .group_by(bucket)
+    )
+    if scope is not None:
+        query = query.where(Resident.community_id == scope)
+    counted = dict(session.execute(query).all())
     return {name: counted.get(name, 0) for name in PROGRESS_BUCKETS}

@@ -273,3 +273,27 @@ class AuditEntry(Base):
     ip: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_audit_log_actor", "actor_id", "id"), Index("ix_audit_log_action", "action", "id"))
+
+
+class ActivityHours(Base):
+    """The ledger summed per activity, kept in step with every entry written (`bot.domain.ledger_totals`).
+
+    The console's charts and hours pages read these few rows instead of summing a
+    million entries on every view.
+    """
+
+    __tablename__ = "activity_hour_totals"
+
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"), primary_key=True)
+    hours: Mapped[Decimal] = mapped_column(Numeric(12, 1), default=Decimal(0))
+    credits: Mapped[int] = mapped_column(Integer, default=0)  # people credited (corrections not counted)
+
+
+class ResidentYearHours(Base):
+    """The ledger summed per person and Shanghai year of the activity, kept in step like `ActivityHours`."""
+
+    __tablename__ = "resident_year_hours"
+
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hours: Mapped[Decimal] = mapped_column(Numeric(10, 1), default=Decimal(0))
