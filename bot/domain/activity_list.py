@@ -99,7 +99,9 @@ def page(session: Session, scope: int | None, filters: Filters, number: int = 0,
     total = session.execute(_filtered(select(func.count()).select_from(Activity), scope, filters)).scalar_one()
     pages = max(1, -(-total // size))
     number = min(max(number, 0), pages - 1)
-    rows = session.execute(_filtered(_ROWS, scope, filters).order_by(*order).offset(number * size).limit(size)).all()
+    # The page's ids first: an OFFSET would otherwise count the sign-ups of every row it skips.
+    ids = _filtered(select(Activity.id), scope, filters).order_by(*order).offset(number * size).limit(size).subquery()
+    rows = session.execute(_ROWS.join(ids, ids.c.id == Activity.id).order_by(*order)).all()
     return Page(rows, number, pages, total)
 
 

@@ -94,7 +94,13 @@ def by_person(session: Session, scope: int | None, number: int = 0, q: str = "",
     if q.strip():
         text = q.strip()
         where.append(Resident.name.contains(text, autoescape=True) | Resident.volunteer_no.startswith(text.upper(), autoescape=True))
-    rows = (
+    count = select(func.count()).select_from(Resident).where(*where)
+    total_people = session.execute(count).scalar_one()
+    pages = max(1, -(-total_people // size))
+    number = min(max(number, 0), pages - 1)
+    # The page's people first: an OFFSET would otherwise sum the hours of everyone it skips.
+    ids = select(Resident.id).where(*where).order_by(Resident.id).offset(number * size).limit(size).subquery()
+    rows = session.execute(
         select(
             Resident.id,
             Resident.volunteer_no,
@@ -103,11 +109,10 @@ def by_person(session: Session, scope: int | None, number: int = 0, q: str = "",
             credits.label("credits"),
             total.label("total"),
         )
+        .join(ids, ids.c.id == Resident.id)
         .outerjoin(Community, Community.id == Resident.community_id)
-        .where(*where)
         .order_by(Resident.id)
-    )
-    count = select(func.count()).select_from(Resident).where(*where)
-    page = _paged(session, count, rows, number, size)
+    ).all()
+    page = Page(rows, number, pages, total_people)
     shown = [(rid, no, person_name(name), community, n, t) for rid, no, name, community, n, t in page.rows]
     return Page(shown, page.number, page.pages, page.total)
