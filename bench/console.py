@@ -30,9 +30,9 @@ import re
 import subprocess
 import time
 from datetime import datetime
+from urllib.parse import quote
 
 import requests
-from urllib.parse import quote
 
 from bench import console_data as data
 from bench.common import APP_ID, TOKEN, app_env, serve, stop
