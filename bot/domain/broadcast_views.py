@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.domain import broadcasts, residents
+from bot.domain import broadcasts, communities
 from bot.domain.display import person_name
 from bot.domain.errors import NotFound
 from bot.domain.roles import scope_of
@@ -31,7 +31,7 @@ def audiences(session: Session, actor: Resident) -> list[broadcasts.Audience]:
     ]
     out += [
         broadcasts.Audience(f"community:{c.id}", texts.AUDIENCE_COMMUNITY.format(name=c.name), c.id)
-        for c in residents.communities(session)
+        for c in communities.in_order(session)
     ]
     return out
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Response, flash, g, redirect, render_template, request, url_for
 
-from bot.domain import activity_changes, activity_edits, activity_list, publishing, residents
+from bot.domain import activity_changes, activity_edits, activity_list, communities, publishing
 from bot.domain.audit import activity_snapshot
 from bot.domain.errors import UserError
 from bot.domain.roles import require_organizer
@@ -41,7 +41,7 @@ def activities() -> str:
         args=shown_args,
         kinds=texts.KIND_NAMES,
         statuses=ACTIVITY_STATUSES,
-        communities=residents.communities(g.db) if g.scope is None else [],
+        communities=communities.in_order(g.db) if g.scope is None else [],
         subdistrict=activity_list.SUBDISTRICT,
     )
 
@@ -54,7 +54,7 @@ def _form_page(form: dict, *, activity=None, error: str | None = None, status: i
             activity=activity,
             error=error,
             kinds=texts.KIND_NAMES,
-            communities=residents.communities(g.db) if g.scope is None else [],
+            communities=communities.in_order(g.db) if g.scope is None else [],
         ),
         status,
     )

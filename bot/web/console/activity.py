@@ -8,11 +8,12 @@ from collections.abc import Callable
 
 from flask import Response, flash, g, redirect, render_template, request, url_for
 
-from bot.domain import activity_list, attendance, audit, hours, roster_actions, rosters
+from bot.domain import activity_list, attendance, audit, checkin_codes, hours, roster_actions, rosters
 from bot.domain.errors import UserError
 from bot.domain.roles import require_organizer
 from bot.domain.timefmt import fmt_hours
 from bot.storage.models import Activity
+from bot.web import qrimage
 from bot.web.console.auth import client_ip, in_scope, record, services
 from bot.web.console.blueprint import bp
 from bot.wechat import qr as checkin_qr
@@ -106,7 +107,7 @@ def _checkin_code(activity: Activity) -> Activity:
     """
     if activity.checkin_code is None:
         with services().db.transaction() as session:
-            made = attendance.ensure_code(session, activity.id)
+            made = checkin_codes.ensure_code(session, activity.id)
             audit.record(session, g.actor, "console", "checkin_code", activity=made, ip=client_ip())
         g.db.expire(activity)
     return activity
@@ -116,7 +117,7 @@ def _qr_src(activity: Activity) -> str:
     """The check-in QR's image: WeChat's own with an app secret, else drawn here (inline, prints with the page)."""
     svc = services()
     if svc.settings.sandbox:
-        return "data:image/png;base64," + base64.b64encode(checkin_qr.png(checkin_qr.scene(activity.id), box_size=8)).decode()
+        return "data:image/png;base64," + base64.b64encode(qrimage.png(checkin_codes.scene(activity.id), box_size=8)).decode()
     return checkin_qr.link(svc, activity)
 
 

@@ -18,7 +18,7 @@ from bot.domain.errors import Forbidden, NotFound
 from bot.storage.db import Database
 from bot.storage.models import Activity, Community, Resident
 from bot.web.console.blueprint import bp
-from bot.wechat import login_qr
+from bot.wechat import qr as wechat_qr
 
 PUBLIC = {"console.login", "console.login_status", "console.static"}
 
@@ -141,7 +141,7 @@ def login() -> Response | str:
     qr = None
     if not svc.settings.sandbox:
         try:
-            qr = login_qr.url(svc, challenge.scene, challenge.expires_in)
+            qr, _ = wechat_qr.parametric(svc, challenge.scene, max(60, challenge.expires_in))
         except Exception:  # WeChat unreachable: the code still works
             current_app.logger.warning("login QR could not be made", exc_info=True)
     return render_template("console/login.html", challenge=challenge, qr=qr, refused=None)

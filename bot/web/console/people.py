@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import g, render_template, request
 
-from bot.domain import directory, residents
+from bot.domain import communities, directory
 from bot.web.console import forms
 from bot.web.console.auth import page_number
 from bot.web.console.blueprint import bp
@@ -28,5 +28,5 @@ def people() -> str:
         "console/people.html",
         found=found,
         args={k: v for k, v in args.items() if k != "page" and v},
-        communities=residents.communities(g.db) if g.scope is None else [],
+        communities=communities.in_order(g.db) if g.scope is None else [],
     )
