@@ -145,7 +145,7 @@ def test_another_communitys_activity_cannot_be_changed(app, wx, office, services
         (f"/console/activities/{theirs}/duplicate", {"dates": "2030-01-01"}),
         (f"/console/activities/{theirs}/promote", {"signup_id": "1"}),
         (f"/console/activities/{theirs}/remove", {"signup_id": "1"}),
-        (f"/console/activities/{theirs}/checkin", {"resident_id": "1"}),
+        (f"/console/activities/{theirs}/checkin", {"signup_id": "1"}),
     ):
         assert client.post(path, data={**data, "csrf_token": token}).status_code == 404, path
     assert _activity(services, theirs).status == "published"
@@ -188,7 +188,9 @@ def test_remove_promote_and_check_in_by_hand_each_tell_the_person(app, wx, offic
     # Checking in by hand, inside the window of an activity under way.
     now_on = make_activity("正在进行的清扫", community_id=office["communities"][0], start=utc_now() - timedelta(minutes=10))
     sign_up(services, office["a"], now_on)
-    assert post(client, f"/console/activities/{now_on}/checkin", {"resident_id": office["a"]}).status_code == 302
+    with services.db.transaction() as session:
+        on_site = session.execute(select(Signup.id).where(Signup.activity_id == now_on)).scalar_one()
+    assert post(client, f"/console/activities/{now_on}/checkin", {"signup_id": on_site}).status_code == 302
     with services.db.transaction() as session:
         row = session.execute(select(Signup).where(Signup.activity_id == now_on, Signup.resident_id == office["a"])).scalar_one()
         assert row.checked_in_at is not None

@@ -95,12 +95,10 @@ def remove(session: Session, activity_id: int, signup_id: int, now: datetime | N
     return Done(signup, session.get(Resident, signup.resident_id), was)
 
 
-def check_in(session: Session, activity_id: int, resident_id: int, now: datetime | None = None) -> Done:
-    """Check this person in by hand, under the same rules as a scan; they are told."""
+def check_in(session: Session, activity_id: int, signup_id: int, now: datetime | None = None) -> Done:
+    """Check the person of this sign-up in by hand, under the same rules as a scan; they are told."""
     now = now or utc_now()
-    resident = session.get(Resident, resident_id)
-    if resident is None:
-        raise NotFound(console_texts.REMOVE_NOT_HOLDING)
+    resident = session.get(Resident, _signup(session, activity_id, signup_id).resident_id)
     result = attendance.check_in(session, resident, activity_id, now)
     if result.action == "in":
         activity = result.activity

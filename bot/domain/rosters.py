@@ -50,29 +50,40 @@ class Entry:
 
 
 def entries(session: Session, activity_id: int) -> list[Entry]:
-    """Everyone holding a place (in sign-up order), then the waitlist in order; one query."""
+    """Everyone holding a place (in sign-up order), then the waitlist in order; one query of plain columns."""
     rows = session.execute(
-        select(Signup, Resident)
+        select(
+            Signup.id,
+            Signup.status,
+            Signup.checked_in_at,
+            Signup.checked_out_at,
+            Signup.created_at,
+            Resident.id,
+            Resident.name,
+            Resident.phone,
+            Resident.volunteer_no,
+        )
         .join(Resident, Resident.id == Signup.resident_id)
         .where(Signup.activity_id == activity_id, Signup.status.in_(("confirmed", "waitlisted")))
         .order_by(Signup.status, Signup.seq)  # "confirmed" sorts before "waitlisted"
     ).all()
     out: list[Entry] = []
     numbers = {"confirmed": 0, "waitlisted": 0}
-    for signup, person in rows:
-        numbers[signup.status] += 1
+    for signup_id, status, checked_in, checked_out, created, resident_id, name, phone, volunteer_no in rows:
+        numbers[status] += 1
+        holding = status == "confirmed"
         out.append(
             Entry(
-                signup_id=signup.id,
-                resident_id=person.id,
-                status=signup.status,
-                number=numbers[signup.status],
-                name=person_name(person.name),
-                phone=mask_phone(person.phone),
-                volunteer_no=person.volunteer_no or "",
-                checked_in_at=signup.checked_in_at if signup.status == "confirmed" else None,
-                checked_out_at=signup.checked_out_at if signup.status == "confirmed" else None,
-                signed_up_at=signup.created_at,
+                signup_id=signup_id,
+                resident_id=resident_id,
+                status=status,
+                number=numbers[status],
+                name=person_name(name),
+                phone=mask_phone(phone),
+                volunteer_no=volunteer_no or "",
+                checked_in_at=checked_in if holding else None,
+                checked_out_at=checked_out if holding else None,
+                signed_up_at=created,
             )
         )
     return out

@@ -76,10 +76,8 @@ def roster_remove(activity_id: int) -> Response:
 @bp.post("/activities/<int:activity_id>/checkin")
 def roster_checkin(activity_id: int) -> Response:
     """Check someone in by hand (the check-in window applies); they are told."""
-    resident_id = _form_id("resident_id")
-    return _roster_action(
-        activity_id, "checkin", lambda a: roster_actions.check_in(g.db, a.id, resident_id), console_texts.CHECKED_IN
-    )
+    signup_id = _form_id("signup_id")
+    return _roster_action(activity_id, "checkin", lambda a: roster_actions.check_in(g.db, a.id, signup_id), console_texts.CHECKED_IN)
 
 
 @bp.post("/activities/<int:activity_id>/close")

@@ -26,7 +26,8 @@
   document.addEventListener("DOMContentLoaded", function () { draw(document); });
   document.addEventListener("htmx:afterSettle", function (e) { draw(e.target); });
   document.addEventListener("submit", function (e) {
-    var ask = e.target.getAttribute("data-confirm");
+    // The question of the button pressed, else the form's.
+    var ask = (e.submitter && e.submitter.getAttribute("data-confirm")) || e.target.getAttribute("data-confirm");
     if (ask && !window.confirm(ask)) e.preventDefault();
   });
 })();
