@@ -226,3 +226,15 @@ def test_the_activity_list_filters_by_date_kind_community_and_status(app, wx, of
     later = (utc_now() + timedelta(days=30)).date().isoformat()
     assert "没有符合条件的活动" in client.get(f"/console/activities?from={later}").get_data(as_text=True)
     assert "没有符合条件的活动" in client.get("/console/activities?status=closed").get_data(as_text=True)
+
+
+def test_a_long_roster_is_paged_with_the_numbers_of_the_whole_list(app, wx, office, services, make_activity):
+    from tests.organizer_helpers import make_residents, sign_up_all
+
+    big = make_activity("大型义诊", community_id=office["communities"][0], capacity=200)
+    sign_up_all(services, make_residents(services, 205, office["communities"][0], prefix="big"), big)
+    client = sign_in(app, wx, "admin")
+    first = client.get(f"/console/activities/{big}").get_data(as_text=True)
+    assert first.count('<span class="badge ok">已报名</span>') == 200 and "候补第" not in first and "第 1 / 2 页" in first
+    second = client.get(f"/console/activities/{big}?page=2").get_data(as_text=True)
+    assert "已报名</span>" not in second and "候补第 1 位" in second and "候补第 5 位" in second

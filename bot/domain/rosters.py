@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from bot.domain import activities
@@ -22,6 +22,7 @@ from bot.domain.timefmt import fmt, fmt_time
 from bot.storage.models import Activity, Resident, Signup
 from config import texts
 
+_CONFIRMED = select(func.count()).where(Signup.activity_id == bindparam("activity_id"), Signup.status == "confirmed")
 # WeChat's limit on a passive text reply, with room for XML escaping of a few characters.
 REPLY_BYTES = 2000
 
@@ -49,9 +50,12 @@ class Entry:
     signed_up_at: datetime
 
 
-def entries(session: Session, activity_id: int) -> list[Entry]:
-    """Everyone holding a place (in sign-up order), then the waitlist in order; one query of plain columns."""
-    rows = session.execute(
+def entries(session: Session, activity_id: int, offset: int = 0, limit: int | None = None) -> list[Entry]:
+    """Everyone holding a place (in sign-up order), then the waitlist in order; one query of plain columns.
+
+    `offset`/`limit` cut a page out of that list (numbers stay those of the whole list).
+    """
+    query = (
         select(
             Signup.id,
             Signup.status,
@@ -66,9 +70,16 @@ def entries(session: Session, activity_id: int) -> list[Entry]:
         .join(Resident, Resident.id == Signup.resident_id)
         .where(Signup.activity_id == activity_id, Signup.status.in_(("confirmed", "waitlisted")))
         .order_by(Signup.status, Signup.seq)  # "confirmed" sorts before "waitlisted"
-    ).all()
+        .offset(offset)
+        .limit(limit)
+    )
+    rows = session.execute(query).all()
     out: list[Entry] = []
     numbers = {"confirmed": 0, "waitlisted": 0}
+    if offset:
+        # Places before this page: all of them confirmed, or all confirmed and the first in line.
+        confirmed = session.execute(_CONFIRMED, {"activity_id": activity_id}).scalar_one()
+        numbers = {"confirmed": min(offset, confirmed), "waitlisted": max(0, offset - confirmed)}
     for signup_id, status, checked_in, checked_out, created, resident_id, name, phone, volunteer_no in rows:
         numbers[status] += 1
         holding = status == "confirmed"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from functools import lru_cache
 
 from flask import Response, flash, g, redirect, render_template, request, url_for
 
@@ -14,10 +15,13 @@ from bot.domain.roles import require_organizer
 from bot.domain.timefmt import fmt_hours
 from bot.storage.models import Activity
 from bot.web import qrimage
-from bot.web.console.auth import client_ip, in_scope, record, services
+from bot.web.console.auth import client_ip, in_scope, page_number, record, services
 from bot.web.console.blueprint import bp
 from bot.wechat import qr as checkin_qr
 from config import console_texts, texts
+
+# The roster is shown a page at a time (the 签到表 and the export hold everyone).
+ROSTER_PAGE = 200
 
 
 def _back(activity_id: int) -> Response:
@@ -28,11 +32,16 @@ def _back(activity_id: int) -> Response:
 def activity(activity_id: int) -> str:
     """Details, counts and the roster: status, waitlist order, check-in state, masked phones."""
     shown = in_scope(activity_id)
+    row = activity_list.one(g.db, activity_id)
+    pages = max(1, -(-(row.taken + row.waiting) // ROSTER_PAGE))
+    number = min(page_number(), pages - 1)
     return render_template(
         "console/activity.html",
         a=shown,
-        row=activity_list.one(g.db, activity_id),
-        entries=rosters.entries(g.db, activity_id),
+        row=row,
+        entries=rosters.entries(g.db, activity_id, number * ROSTER_PAGE, ROSTER_PAGE),
+        page=number,
+        pages=pages,
         kinds=texts.KIND_NAMES,
     )
 
@@ -115,8 +124,14 @@ def _qr_src(activity: Activity) -> str:
     """The check-in QR's image: WeChat's own with an app secret, else drawn here (inline, prints with the page)."""
     svc = services()
     if svc.settings.sandbox:
-        return "data:image/png;base64," + base64.b64encode(qrimage.png(checkin_codes.scene(activity.id), box_size=8)).decode()
+        return _drawn_qr(activity.id)
     return checkin_qr.link(svc, activity)
+
+
+@lru_cache(maxsize=256)
+def _drawn_qr(activity_id: int) -> str:
+    """The drawn check-in QR as a data address (inline: it prints with the page); the same for ever, so kept."""
+    return "data:image/png;base64," + base64.b64encode(qrimage.png(checkin_codes.scene(activity_id), box_size=8)).decode()
 
 
 @bp.get("/activities/<int:activity_id>/sign-in-sheet")
