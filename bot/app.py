@@ -6,6 +6,7 @@ from flask import Flask, Response, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
+from bot.chat import understanding
 from bot.chat.context import Context
 from bot.chat.router import Router
 from bot.cli import register_cli
@@ -23,6 +24,7 @@ from handlers import (
     checkin,
     common,
     console_login,
+    family,
     hours,
     organizer_cancel,
     privacy,
@@ -36,6 +38,7 @@ from handlers import (
 FEATURES = (
     common,
     registration,
+    family,
     activities,
     signup,
     attendance,
@@ -88,6 +91,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["bot"] = services
 
     webhook.init_app(app, build_router(), on_contact=note_contact)
+    understanding.prepare()  # the vocabulary tables, once per process (shared after a fork)
     app.register_blueprint(sandbox.bp)
     app.register_blueprint(records.bp)
     # CSRF on every form of the app but WeChat's webhook, which is signature-checked.

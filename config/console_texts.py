@@ -68,9 +68,6 @@ AUDIT_ACTIONS = {
     "bind": "绑定工作人员",
 }
 
-# How a person signed up by someone else is named on rosters, sheets and exports (SPEC §11).
-PROXY_NAME = "{name}（代报：{proxy}）"
-
 # Exports: the roster's columns and file names.
 ROSTER_EXPORT_HEADER = ("序号", "姓名", "手机", "志愿者编号", "状态", "签到", "签退")
 ROSTER_STATUS = {"confirmed": "已报名", "waitlisted": "候补"}

@@ -31,6 +31,7 @@ HELP_RESIDENT = (
     "纠错 3 说明 — 时长有误时反馈\n"
     "确认 3 / 请假 3 — 回复活动提醒\n"
     "注册 — 登记或修改个人信息\n"
+    "添加家人 / 我的家人 — 为不用微信的家人代报名\n"
     "注销 — 删除个人信息\n"
     "退出 — 退出当前操作"
 )
@@ -160,6 +161,12 @@ PUBLISH_ASK_HOURS = "请输入记录的服务时长（小时，0.5 的倍数）�
 PUBLISH_BAD_HOURS = "服务时长应为 0.5–24 之间、0.5 的倍数，例如“{suggested}”。请重新输入："
 PUBLISH_ASK_COMMUNITY = "请选择活动所属社区，回复序号：\n{choices}"
 PUBLISH_BAD_COMMUNITY = "请回复列表中的序号：\n{choices}"
+PUBLISH_ASK_AGES = "参加者有年龄要求吗？例如“3-12”（儿童读书会）、“60以上”，没有请回复“不限”："
+PUBLISH_BAD_AGES = "没看懂年龄要求。请回复“不限”，或写成“3-12”、“60以上”、“12以下”："
+AGES_ANY = "不限"
+AGES_ANY_WORDS = ("不限", "无", "没有", "没", "都行", "不限制")
+AGES_ABOVE_WORDS = ("以上", "及以上", "岁以上", "+")
+AGES_BELOW_WORDS = ("以下", "及以下", "岁以下")
 PUBLISH_CONFIRM = (
     "请确认活动信息：\n"
     "类型：{kind}\n"
@@ -169,6 +176,7 @@ PUBLISH_CONFIRM = (
     "名额：{capacity} 人\n"
     "服务时长：{hours} 小时\n"
     "社区：{community}\n"
+    "年龄：{ages}\n"
     "回复“确认”发布，回复“退出”放弃。"
 )
 PUBLISH_CONFIRM_AGAIN = "请回复“确认”发布，或回复“退出”放弃。\n\n"
@@ -238,6 +246,7 @@ ERASE_NOTHING = "您还没有登记个人信息，无需注销。"
 ERASE_NOT_ASKED = "请先回复“注销”，了解注销会删除哪些信息。"
 ERASE_DONE = "已注销，您的个人信息已删除{cancelled}。感谢您参与志愿服务！如需再次参加，回复“注册”重新登记。"
 ERASE_CANCELLED = "，{count} 个未开始活动的报名已取消"
+ERASE_WITH_FAMILY = "注销会同时删除您添加的 {count} 位家人的信息（{names}），他们的服务时长只保留匿名统计。\n"
 
 # ── check-in and the hours ledger (issue 4) ────────────────────────────────
 CHECKIN_OK = "签到成功！\n【{id}】{title}\n签到时间：{time}\n{hint}"
@@ -433,3 +442,106 @@ HOURS_UNITS = ("小时", "个小时", "h", "H")  # 时长 in 发布 and 纠错 �
 DISPUTE_RESOLVE_WORD = "处理"  # 纠错 处理 K 小时数 说明
 ROSTER_PAGE_PREFIX = "第"  # 名单 3 第2页
 COMMUNITY_NAME_EMPTY = "社区名称不能为空"
+
+
+# ── family members: 添加家人, 我的家人, 删除家人, 报名 N 小明 (SPEC §11) ───────────
+FAMILY_ASK_NAME = "添加家人（为不用微信的孩子、老人代报名；随时回复“退出”可中止）。\n请输入家人的姓名："
+FAMILY_BAD_NAME = "姓名应为 2–20 个字，请重新输入："
+FAMILY_DUPLICATE_NAME = "您已添加过“{name}”。同名家人请加以区分，例如“{name}2”："
+FAMILY_ASK_RELATION = "{name}是您的？回复序号：\n1. 子女\n2. 父母\n3. 配偶\n4. 其他"
+FAMILY_BAD_RELATION = "请回复序号 1–4：\n1. 子女\n2. 父母\n3. 配偶\n4. 其他"
+FAMILY_ASK_YEAR = "请输入{name}的出生年份，例如 2016："
+FAMILY_BAD_YEAR = "出生年份应为 4 位数字，例如 2016，请重新输入："
+FAMILY_ASK_CONSENT_MINOR = (
+    "{name}未满 18 岁。请您以监护人身份确认：同意为{name}报名志愿服务活动，"
+    "并同意本平台记录其姓名、出生年份、签到和服务时长。\n同意请回复“同意”，不同意请回复“不同意”。"
+)
+FAMILY_ASK_CONSENT_ADULT = (
+    "请确认：{name}本人已同意由您代为报名志愿服务活动，"
+    "并同意本平台记录其姓名、出生年份、签到和服务时长。\n已征得同意请回复“同意”，否则回复“不同意”。"
+)
+FAMILY_CONSENT_AGAIN = "请回复“同意”或“不同意”（回复“退出”放弃添加）："
+FAMILY_NO_CONSENT = "未获同意，没有添加{name}，也没有保存其任何信息。"
+FAMILY_ADDED = (
+    "已添加家人：{name}（{relation}，{year}年生）\n志愿者编号：{volunteer_no}\n"
+    "报名时回复“报名 编号 {name}”，或回复“报名 编号”再选择为谁报名。回复“我的家人”查看全部。"
+)
+FAMILY_REGISTER_FIRST = "添加家人前需要先登记您本人的信息。请回复“注册”。"
+FAMILY_TOO_MANY = "最多可添加 {limit} 位家人。如需添加，请先回复“删除家人 序号”删除一位。"
+FAMILY_NONE = "您还没有添加家人。回复“添加家人”为不用微信的孩子、老人代报名。"
+FAMILY_LIST_HEADER = "我的家人（报名时可写“报名 编号 姓名”）："
+FAMILY_LIST_LINE = "{number}. {name}（{relation}，{year}年生）编号 {volunteer_no}"
+FAMILY_LIST_FOOTER = "回复“删除家人 序号”删除，“时长 姓名”查看家人的服务时长。"
+FAMILY_NEED_NUMBER = "请在“删除家人”后面加上序号，例如“删除家人 1”。回复“我的家人”查看序号。"
+FAMILY_NO_SUCH_NUMBER = "没有序号为 {number} 的家人（您共添加了 {count} 位）。回复“我的家人”查看序号。"
+FAMILY_REMOVED = "已删除家人{name}的信息{cancelled}。其服务时长只保留匿名统计。"
+FAMILY_DISPLAY = "{name}（代报：{proxy}）"
+FAMILY_RELATIONS = {"child": "子女", "parent": "父母", "spouse": "配偶", "other": "其他"}
+FAMILY_NOT_FOUND = "没有找到名为“{name}”的家人。回复“我的家人”查看。"
+FAMILY_CONSENT_YES = ("同意", "是", "是的", "好", "可以", "确认")
+FAMILY_CONSENT_NO = ("不同意", "否", "不", "不是", "不可以")
+FAMILY_YEAR_SUFFIX = "年"
+FAMILY_RELATION_WORDS = {
+    "child": ("子女", "孩子", "儿子", "女儿", "孙子", "孙女", "外孙", "外孙女"),
+    "parent": ("父母", "父亲", "母亲", "爸爸", "妈妈", "爷爷", "奶奶", "姥姥", "姥爷", "外公", "外婆"),
+    "spouse": ("配偶", "丈夫", "妻子", "老伴", "爱人"),
+    "other": ("其他", "其它", "亲戚"),
+}
+FAMILY_SELF_WORDS = ("本人", "我", "自己", "我自己")
+FAMILY_ALL_WORDS = ("全部", "都", "全家", "所有人", "都报")
+SIGNUP_FOR_WHOM = "为谁报名活动【{id}】{title}？回复序号（可多选，如“1 2”）：\n{choices}\n回复“退出”放弃。"
+SIGNUP_FOR_WHOM_AGAIN = "请回复序号，例如“1”或“1 2”：\n{choices}"
+SIGNUP_FOR_ALL = "全部"
+SIGNUP_SELF = "本人"
+AGE_REFUSED = "{name} {age} 岁，本活动限 {limit}，不能报名。"
+AGE_ADULT_REFUSED = "本活动限 {limit}（面向未成年人），{name}不能报名。可为符合年龄的家人报名。"
+AGE_RANGE = "{min}–{max} 岁"
+AGE_MIN = "{min} 岁以上"
+AGE_MAX = "{max} 岁以下"
+FAMILY_SIGNUP_HEADER = "【{id}】{title}\n时间：{when}\n地点：{place}"
+FAMILY_SIGNUP_OK = "· {who}：报名成功"
+FAMILY_SIGNUP_WAITING = "· {who}：名额已满，候补第{position}位"
+FAMILY_SIGNUP_REFUSED = "· {who}：{reason}"
+FAMILY_SIGNUP_FOOTER = "不能来请回复“取消 {id} 姓名”（本人回复“取消 {id}”）。"
+FAMILY_FOR = "（家人{name}）{text}"
+MY_SIGNUPS_MEMBER = "{line}——{name}"
+NOTICE_ABOUT_MEMBER = "【家人{name}】{text}"
+NOTICE_ABOUT_MEMBER_TITLE = "{name}：{title}"
+
+# ── free text (SPEC §9): questions back, refusals, answers riding along ─────
+# What each request is called inside a question: 您是想{action}…吗？
+FREE_ACTIONS = {"报名": "报名", "取消": "取消报名", "请假": "请假（让出名额）", "确认": "确认参加", "签到": "签到", "签退": "签退"}
+FREE_ASK = "您是想{action}【{id}】{title}（{when}）吗？回复“是”确认，回复“不是”作罢。"
+FREE_ASK_CODE = "您是想用签到码 {code} {action}吗？回复“是”确认，回复“不是”作罢。"
+FREE_CHOOSE = "您想{action}哪一个？请回复序号：\n{options}\n都不是请回复“都不是”。"
+FREE_CHOOSE_LINE = "{n}. 【{id}】{when} {title}"
+FREE_CHOOSE_MORE = "（符合的活动较多，只列出前 {shown} 个；也可以说得具体些，比如日期或名称）"
+FREE_CHOOSE_AGAIN = "请回复序号 1–{count}，都不是请回复“都不是”，回复“退出”结束。\n{question}"
+FREE_ASK_AGAIN = "请回复“是”或“不是”。\n{question}"
+FREE_DROPPED = "好的，没有为您{action}。回复“活动”查看近期活动。"
+FREE_NOT_FOUND = "没有找到您说的活动。"
+FREE_PROXY = (
+    "为家人报名：先回复“添加家人”登记家人，再回复“报名 编号 家人姓名”，例如“报名 3 小明”。"
+    "您自己报名的话，说“我报名”加活动名称就行。"
+)
+FREE_NOTHING_OPEN = "近期没有可报名的活动，请留意通知。"
+FREE_NONE_HELD = "您目前没有报名的活动，无需{action}。"
+FREE_NOT_HELD = "您没有报名【{id}】{title}，无需{action}。"
+FREE_NOT_HELD_THESE = "您报名的活动里没有您说的这个。回复“我的报名”查看已报名的活动。"
+FREE_PAST = "【{id}】{title}已于 {when} 开始，不能再{action}了。"
+FREE_CANCELLED = "【{id}】{title}已停办。"
+FREE_NEAR = "近期可以报名的有：\n{lines}\n回复“活动 编号”看详情，“报名 编号”报名。"
+FREE_NEAR_LINE = "【{id}】{when} {title}"
+FREE_LIST_HEADER = "为您找到 {count} 个活动："
+FREE_GREETING = "您好！我是社区志愿服务助手。\n回复“活动”看看近期活动；直接说“报名后天的打扫卫生”“我的时长”也行。回复“帮助”查看更多。"
+FREE_THANKS = "不客气！有需要随时说。"
+# Answers to a question riding along with a request (`…我去，在哪儿集合？`).
+FREE_ANSWER_PLACE = "地点：{place}"
+FREE_ANSWER_TIME = "时间：{when} – {end}"
+FREE_ANSWER_LENGTH = "服务时长：{hours} 小时"
+FREE_ANSWER_LEFT = "名额：{places}"
+FREE_ANSWER_CONTENT = "内容：{content}"
+
+# ── voice messages (issue 14) ──────────────────────────────────────────────
+VOICE_HEARD = "（语音识别为“{text}”）"
+VOICE_UNRECOGNISED = "没能识别这条语音。请对着手机慢慢说，比如“活动”“报名后天的打扫卫生”；或直接输入文字，比如“活动”。"

@@ -24,7 +24,19 @@ def _render_page(ctx: Context, page: int) -> Reply:
     if not rows:
         return Reply(texts.EVENTS_EMPTY if page == 0 else texts.EVENTS_NO_MORE)
     ctx.redis.set(_page_key(ctx), page, ex=PAGE_SECONDS)
-    lines = [texts.EVENTS_HEADER.format(page=page + 1)]
+    return _render(rows, texts.EVENTS_HEADER.format(page=page + 1), more)
+
+
+def _render_among(ctx: Context, ids: tuple[int, ...]) -> Reply:
+    """The list free text narrowed (`明天有讲座吗`): only these activities."""
+    rows, more = activities.upcoming_among(ctx.conn, ids)
+    if not rows:
+        return Reply(texts.EVENTS_EMPTY)
+    return _render(rows, texts.FREE_LIST_HEADER.format(count=len(rows)), more)
+
+
+def _render(rows, header: str, more: bool) -> Reply:  # type: ignore[no-untyped-def]
+    lines = [header]
     for activity in rows:
         lines.append(
             texts.EVENTS_LINE.format(
@@ -41,6 +53,8 @@ def events_list(ctx: Context) -> Reply:
     """Upcoming activities, ten at a time; with a number, one activity in full."""
     if ctx.intent and (ctx.intent.number is not None or ctx.intent.word == "详情"):
         return event_detail(ctx, ctx.number(ctx.intent.word))
+    if ctx.intent and ctx.intent.only is not None:
+        return _render_among(ctx, ctx.intent.only)
     return _render_page(ctx, 0)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.chat.context import Context
 from bot.chat.reply import Reply
 from bot.chat.router import Router
@@ -41,6 +43,26 @@ def _reply(result: Attendance) -> Reply:
     return Reply(texts.CHECKIN_ALREADY_OUT.format(id=a.id, title=a.title, time=fmt_time(s.checked_out_at)))
 
 
+def _for_party(ctx: Context, activity_id: int, act: Callable[..., Attendance]) -> Reply:
+    """Check in or out everyone the sender's scan or code stands for: themselves and/or the
+    family members holding places. Each person's refusal is told with their name."""
+    people = attendance.party(ctx.session, ctx.resident, activity_id)
+    if people == [ctx.resident]:
+        return _reply(act(ctx.session, ctx.resident, activity_id))
+    parts, refused = [], []
+    for person in people:
+        try:
+            with ctx.session.begin_nested():
+                text = _reply(act(ctx.session, person, activity_id)).text or ""
+        except CheckinRefused as exc:
+            refused.append(exc)
+            text = exc.message
+        parts.append(text if person is ctx.resident else texts.FAMILY_FOR.format(name=person.name, text=text))
+    if len(refused) == len(people):
+        raise refused[0]  # the same reason for everyone: say it once
+    return Reply("\n\n".join(parts))
+
+
 def _by_code(ctx: Context, word: str) -> int:
     """The activity the code after `word` names; wrong codes are counted against guessing."""
     code = ctx.args.replace(" ", "")
@@ -63,21 +85,21 @@ def checkin_scan(ctx: Context) -> Reply:
     activity_id = checkin_codes.activity_of_scene(ctx.scene)
     if activity_id is None:
         raise UserError(texts.CHECKIN_BAD_SCENE)
-    return _reply(attendance.scan(ctx.session, ctx.resident, activity_id))
+    return _for_party(ctx, activity_id, attendance.scan)
 
 
 @router.text("签到")
 def checkin_code(ctx: Context) -> Reply:
     """`签到 CODE`: check in with the code announced on site."""
     activity_id = _by_code(ctx, "签到")
-    return _reply(attendance.check_in(ctx.session, ctx.resident, activity_id))
+    return _for_party(ctx, activity_id, attendance.check_in)
 
 
 @router.text("签退")
 def checkout_code(ctx: Context) -> Reply:
     """`签退 CODE`: check out with the code announced on site."""
     activity_id = _by_code(ctx, "签退")
-    return _reply(attendance.check_out(ctx.session, ctx.resident, activity_id))
+    return _for_party(ctx, activity_id, attendance.check_out)
 
 
 @router.text("签到码")

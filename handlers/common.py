@@ -56,6 +56,12 @@ def not_understood(ctx: Context) -> Reply:
     return Reply(texts.UNKNOWN.format(text=shown))
 
 
+@fallback_router.message("voice")
+def voice_unrecognised(ctx: Context) -> Reply:
+    """A voice message WeChat sent no recognition for: how to speak or type instead."""
+    return Reply(texts.VOICE_UNRECOGNISED)
+
+
 @fallback_router.message("*")
 def other_message(ctx: Context) -> Reply:
     """Images, voice, locations, links…: say what we understand."""

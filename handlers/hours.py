@@ -8,10 +8,11 @@ from decimal import Decimal, InvalidOperation
 from bot.chat.context import Context
 from bot.chat.reply import Reply
 from bot.chat.router import Router
-from bot.domain import activities, audit, certificates, disputes, hours
+from bot.domain import activities, audit, certificates, disputes, family_signups, hours
 from bot.domain.errors import UserError
 from bot.domain.roles import is_organizer, organizer_activity, require_organizer
 from bot.domain.timefmt import fmt_hours, to_local
+from bot.storage.models import Resident
 from config import texts
 
 router = Router("hours")
@@ -24,8 +25,8 @@ _RESOLVE = re.compile("^" + re.escape(texts.DISPUTE_RESOLVE_WORD) + r"\s*#?(\d+)
 @router.text("时长", "我的时长", "我的记录")
 @router.click("MY_HOURS")
 def hours_mine(ctx: Context) -> Reply:
-    """The sender's hours this year and in total, star level, recent activities, party target."""
-    resident = ctx.resident
+    """The sender's hours this year and in total, star level, recent activities, party target (`时长 小明`: a family member's)."""
+    resident = _whose(ctx)
     if not resident.registered:
         return Reply(texts.HOURS_UNREGISTERED)
     summary = hours.summary(
@@ -156,10 +157,16 @@ def _dispute_resolve(ctx: Context, args: str) -> Reply:
     )
 
 
+def _whose(ctx: Context) -> Resident:
+    """The sender, or the family member they name after the command (`时长 小明`, `证明 小明`)."""
+    name = ctx.args.strip()
+    return family_signups.member_named(ctx.session, ctx.resident, name) if name else ctx.resident
+
+
 @router.text("证明")
 def certificate_link(ctx: Context) -> Reply:
-    """A link to the sender's printable service-record certificate."""
-    resident = ctx.resident
+    """A link to the sender's printable service-record certificate (`证明 小明`: a family member's)."""
+    resident = _whose(ctx)
     if not resident.registered:
         return Reply(texts.HOURS_UNREGISTERED)
     if not certificates.has_record(ctx.session, resident.id):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.chat.context import Context
 from bot.chat.reply import Reply
 from bot.chat.router import Router
-from bot.domain import privacy, residents
+from bot.domain import families, privacy, residents
 from config import texts
 
 router = Router("privacy")
@@ -19,6 +19,10 @@ def erase_start(ctx: Context) -> Reply:
     if not ctx.resident.registered:
         return Reply(texts.ERASE_NOTHING)
     ctx.conversations.set(DIALOG, "confirm")
+    members = families.members(ctx.session, ctx.resident.id)
+    if members:
+        names = "、".join(m.name or "" for m in members)
+        return Reply(texts.ERASE_WITH_FAMILY.format(count=len(members), names=names) + texts.ERASE_ASK)
     return Reply(texts.ERASE_ASK)
 
 

@@ -1,4 +1,4 @@
-"""The organizer's `发布` dialog: 类型 → 标题 → 时间 → 地点 → 名额 → 时长 → 社区 → 确认.
+"""The organizer's `发布` dialog: 类型 → 标题 → 时间 → 地点 → 名额 → 时长 → 社区 → 年龄 → 确认.
 
 Each state reads one answer (rules in `bot.domain.publishing`), a bad answer asks again, and
 nothing is saved until the organizer replies `确认` to a summary of what was
@@ -10,7 +10,7 @@ from __future__ import annotations
 from bot.chat.context import Context
 from bot.chat.reply import Reply
 from bot.chat.router import Router
-from bot.domain import audit, publishing, timeparse
+from bot.domain import audit, families, publishing, timeparse
 from bot.domain.errors import InvalidInput
 from bot.domain.roles import require_organizer
 from bot.domain.timefmt import fmt, fmt_hours, fmt_range_end
@@ -114,7 +114,8 @@ def publish_hours(ctx: Context) -> Reply:
     fixed = publishing.fixed_community(ctx.resident)
     if fixed is not None:
         draft.community_id = fixed
-        return _ask_confirm(ctx, draft)
+        _go(ctx, "ages", draft)
+        return Reply(texts.PUBLISH_ASK_AGES)
     _go(ctx, "community", draft)
     _, choices = publishing.community_choices(ctx.session)
     return Reply(texts.PUBLISH_ASK_COMMUNITY.format(choices=choices))
@@ -130,6 +131,18 @@ def publish_community(ctx: Context) -> Reply:
         _, choices = publishing.community_choices(ctx.session)
         return Reply(texts.PUBLISH_BAD_COMMUNITY.format(choices=choices))
     draft.community_id = community.id if community else None
+    _go(ctx, "ages", draft)
+    return Reply(texts.PUBLISH_ASK_AGES)
+
+
+@router.step(DIALOG, "ages")
+def publish_ages(ctx: Context) -> Reply:
+    """Take the age range of who may take part (`不限` for none)."""
+    draft = _draft(ctx)
+    try:
+        draft.min_age, draft.max_age = publishing.read_ages(ctx.text)
+    except InvalidInput:
+        return Reply(texts.PUBLISH_BAD_AGES)
     return _ask_confirm(ctx, draft)
 
 
@@ -144,6 +157,7 @@ def _summary(ctx: Context, draft: publishing.Draft) -> str:  # every answer is i
         capacity=draft.capacity,
         hours=fmt_hours(draft.hours),
         community=community.name if community else texts.WHOLE_SUBDISTRICT,
+        ages=families.range_text(draft.min_age, draft.max_age) or texts.AGES_ANY,
     )
 
 

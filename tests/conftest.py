@@ -166,6 +166,10 @@ class Wx:
     def say(self, text: str, *, user: str | None = None, msg_id: int | None = None) -> str:
         return self._content(self.peer.text_xml(user or self.openid, text, msg_id=msg_id))
 
+    def speak(self, recognition: str | None, *, user: str | None = None, msg_id: int | None = None) -> str:
+        """A voice message; WeChat's speech recognition heard `recognition` (None: recognition off)."""
+        return self._content(self.peer.voice_xml(user or self.openid, recognition, msg_id=msg_id))
+
     def click(self, key: str, *, user: str | None = None) -> str:
         return self._content(self.peer.event_xml(user or self.openid, "CLICK", key))
 
@@ -243,6 +247,8 @@ def make_activity(services, communities):  # type: ignore[no-untyped-def]
         place: str = "南乾元社区3号院",
         content: str = "清扫楼道",
         organizer_id: int | None = None,
+        min_age: int | None = None,
+        max_age: int | None = None,
     ) -> int:
         return activity_at(
             services,
@@ -257,6 +263,8 @@ def make_activity(services, communities):  # type: ignore[no-untyped-def]
             content=content,
             kind=kind,
             deadline=deadline,
+            min_age=min_age,
+            max_age=max_age,
         )
 
     return make

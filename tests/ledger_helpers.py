@@ -53,6 +53,8 @@ def activity_at(
     content: str = "清扫楼道、院落垃圾",
     kind: str = "cleanup",
     deadline: datetime | None = None,
+    min_age: int | None = None,
+    max_age: int | None = None,
 ) -> int:
     """An activity at an exact time (naive UTC), published; returns the id."""
     with services.db.transaction() as session:
@@ -70,6 +72,8 @@ def activity_at(
                 community_id=community_id,
                 content=content,
                 organizer_id=organizer_id,
+                min_age=min_age,
+                max_age=max_age,
             ),
         )
         return activity.id

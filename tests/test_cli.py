@@ -74,6 +74,10 @@ def test_events_create_with_every_option_prints_the_id_last(app, db, communities
         "2030-03-11 18:00",
         "--content",
         "补植行道树",
+        "--min-age",
+        "16",
+        "--max-age",
+        "70",
     )
     assert result.exit_code == 0, result.output
     activity_id = int(result.output.strip().splitlines()[-1])
@@ -84,6 +88,7 @@ def test_events_create_with_every_option_prints_the_id_last(app, db, communities
     assert activity.deadline_at == datetime(2030, 3, 11, 10, 0)
     assert activity.capacity == 30 and activity.hours == Decimal("2.5") and activity.content == "补植行道树"
     assert activity.community.name == "西大街社区"
+    assert (activity.min_age, activity.max_age) == (16, 70)
 
 
 def test_events_create_defaults_and_past_entries(app, db):
@@ -102,6 +107,8 @@ def test_events_create_refuses_bad_input_and_writes_nothing(app, db, communities
         ["--start", "tomorrow", "--end", "2030-01-01 09:00"],
         ["--start", "2030-01-01 09:00", "--end", "2030-01-01 10:00", "--community", "不存在社区"],
         ["--start", "2030-01-01 09:00", "--end", "2030-01-01 10:00", "--deadline", "2030-01-02 09:00"],
+        ["--start", "2030-01-01 09:00", "--end", "2030-01-01 10:00", "--min-age", "12", "--max-age", "3"],
+        ["--start", "2030-01-01 09:00", "--end", "2030-01-01 10:00", "--min-age", "-1"],
     ]
     runner = app.test_cli_runner()
     for extra in cases:

@@ -11,6 +11,7 @@ from bot.domain.errors import Forbidden
 from bot.domain.timefmt import to_local
 from bot.runtime import queue
 from bot.storage.models import Activity, Resident
+from config import texts
 from tests.organizer_helpers import counts, make_organizer
 
 
@@ -34,8 +35,11 @@ def test_an_organizer_publishes_with_every_answer_confirmed(services, wx, commun
     org = wx.as_user("org")
     ask_community = _answers_until_community(org)
     assert "全街道" in ask_community and "1. 南乾元社区" in ask_community
-    summary = org.say("1")
-    for shown in ("志愿清扫", "楼院义务清扫", "09:00 – 11:00", "南乾元社区3号院", "20 人", "2 小时", "社区：南乾元社区", "确认"):
+    assert org.say("1") == texts.PUBLISH_ASK_AGES
+    summary = org.say("不限")
+    for shown in ("志愿清扫", "楼院义务清扫", "09:00 – 11:00", "南乾元社区3号院", "20 人", "2 小时"):
+        assert shown in summary
+    for shown in ("社区：南乾元社区", "年龄：不限", "确认"):
         assert shown in summary
     assert _activities(services) == []  # nothing saved before 确认
     done = org.say("确认")
@@ -48,6 +52,7 @@ def test_an_organizer_publishes_with_every_answer_confirmed(services, wx, commun
     local_start = to_local(activity.start_at)
     assert (local_start.hour, local_start.minute) == (9, 0) and activity.end_at - activity.start_at == timedelta(hours=2)
     assert activity.deadline_at == activity.start_at
+    assert (activity.min_age, activity.max_age) == (None, None)
     # Its reminders are scheduled by the worker (the sweep would create them anyway).
     scheduled = [j for j in queue.get(services.redis).get_jobs() if j.func_name == queue.SCHEDULE_REMINDERS]
     assert [j.args for j in scheduled] == [[activity.id]]
@@ -58,7 +63,8 @@ def test_publishing_for_the_whole_subdistrict(services, wx, communities):
     make_organizer(services, "org")
     org = wx.as_user("org")
     _answers_until_community(org)
-    assert "社区：全街道" in org.say(str(len(communities) + 1))
+    org.say(str(len(communities) + 1))
+    assert "社区：全街道" in org.say("不限")
     org.say("确认")
     [activity] = _activities(services)
     assert activity.community_id is None
@@ -69,6 +75,7 @@ def test_anything_but_confirm_asks_again_and_saves_nothing(services, wx, communi
     org = wx.as_user("org")
     _answers_until_community(org)
     org.say("2")
+    org.say("不限")
     again = org.say("好的")
     assert "请回复“确认”" in again and "楼院义务清扫" in again
     assert _activities(services) == []
@@ -96,18 +103,23 @@ def test_bad_answers_are_asked_again(services, wx, communities):
     assert "0.5 的倍数" in org.say("1.2")
     assert "所属社区" in org.say("1.5")
     assert "列表中的序号" in org.say("99")
-    summary = org.say("南顺城街")
+    assert org.say("南顺城街") == texts.PUBLISH_ASK_AGES
+    assert org.say("老人") == texts.PUBLISH_BAD_AGES
+    assert org.say("12-3") == texts.PUBLISH_BAD_AGES  # the minimum above the maximum
+    summary = org.say("60岁以上")
+    assert "年龄：60 岁以上" in summary
     assert "讲座" in summary and "14:30 – 16:00" in summary and "1.5 小时" in summary and "40 人" in summary
     org.say("确认")
     [activity] = _activities(services)
     assert activity.kind == "lecture" and activity.community_id == communities[1]
+    assert (activity.min_age, activity.max_age) == (60, None)
 
 
-@pytest.mark.parametrize("steps", range(8))
+@pytest.mark.parametrize("steps", range(9))
 def test_exit_leaves_at_every_step(services, wx, communities, steps):
     make_organizer(services, "org")
     org = wx.as_user("org")
-    answers = ["发布", "1", "楼院义务清扫", "明天上午9点到11点", "南乾元社区3号院", "20", "2", "1"][: steps + 1]
+    answers = ["发布", "1", "楼院义务清扫", "明天上午9点到11点", "南乾元社区3号院", "20", "2", "1", "3-12"][: steps + 1]
     for answer in answers:
         org.say(answer)
     assert "已退出" in org.say("退出")
@@ -122,11 +134,12 @@ def test_a_scoped_organizer_is_not_asked_and_publishes_for_their_own_community(s
     org.say("发布")
     for answer in ("2", "健康知识讲座", "明天下午2点到4点", "南学街社区卫生服务站", "50"):
         org.say(answer)
-    summary = org.say("2")  # hours: straight to the summary
-    assert "社区：南学街社区" in summary and "确认" in summary
+    assert org.say("2") == texts.PUBLISH_ASK_AGES  # hours, then no community question
+    summary = org.say("3到12岁")
+    assert "社区：南学街社区" in summary and "年龄：3–12 岁" in summary and "确认" in summary
     org.say("确认")
     [activity] = _activities(services)
-    assert activity.community_id == communities[2]
+    assert activity.community_id == communities[2] and (activity.min_age, activity.max_age) == (3, 12)
 
 
 def test_publishing_is_refused_for_residents_and_for_another_community(services, wx, communities, db):
@@ -157,6 +170,7 @@ def test_a_dialog_outliving_the_start_asks_for_a_new_time(services, wx, communit
     org = wx.as_user("org")
     _answers_until_community(org)
     org.say("1")
+    org.say("不限")
     conversation = org.app.extensions["bot"]
     from bot.chat.conversation import ConversationStore
 

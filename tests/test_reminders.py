@@ -141,7 +141,9 @@ def test_confirm_records_attendance(services, wx, full_activity):
     assert "候补" in wx.say(f"确认{full_activity}", user="u-b")
     assert signup_of(services, full_activity, "u-b").attendance_confirmed_at is None
     assert "没有活动" in wx.say(f"确认 {full_activity}", user="u-c")
-    assert "请在“确认”后面加上活动编号" in wx.say("确认", user="u-a")
+    # Bare, it is free text (SPEC §9): asked which place is meant, nothing recorded yet.
+    assert wx.say("确认", user="u-c").startswith("您目前没有报名的活动")
+    assert "您是想确认参加【" in wx.say("确认", user="u-b")
 
 
 def test_leave_with_nobody_waiting_frees_the_place(services, wx, full_activity):

@@ -219,10 +219,15 @@ def test_full_width_letters_marks_and_spaces_are_folded(wx, text):
     assert wx.say(text, user="wide-user") == texts.HELP_RESIDENT
 
 
-@pytest.mark.parametrize("text", ["活动室在哪", "活动中心电话", "报名表在哪拿", "帮助我一下吧"])
+@pytest.mark.parametrize("text", ["活动室在哪", "活动中心电话", "报名表在哪拿"])
 def test_a_command_word_inside_a_longer_word_is_not_the_command(wx, make_activity, text):
     make_activity()
     assert wx.say(text, user="wordy") == texts.UNKNOWN.format(text=text)
+
+
+def test_a_command_word_inside_free_text_is_read_by_the_understanding(wx):
+    # Not the command `帮助` (a word follows it), but free text asking for help (SPEC §9).
+    assert wx.say("帮助我一下吧", user="wordy") == texts.HELP_RESIDENT
 
 
 def test_detail_with_a_full_width_number(wx, make_activity):

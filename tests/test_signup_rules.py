@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from bot.domain import signups
 from bot.storage.models import Activity, Notice, Signup, utc_now
+from config import texts
 
 
 def _register(wx, *openids):  # type: ignore[no-untyped-def]
@@ -133,8 +134,9 @@ def test_cancelled_activity_refuses_signups(wx, db, communities, make_activity):
 def test_unknown_activity_and_missing_number(wx, communities):
     _register(wx, "a")
     assert "没有编号为 999 的活动" in wx.say("报名 999", user="a")
-    assert "报名 3" in wx.say("报名", user="a")
-    assert "取消 3" in wx.say("取消", user="a")
+    # Bare, they are free text (SPEC §9): nothing to choose from here, and it says so.
+    assert wx.say("报名", user="a") == texts.FREE_NOTHING_OPEN
+    assert wx.say("取消", user="a") == texts.FREE_NONE_HELD.format(action="取消报名")
 
 
 def test_unregistered_person_registers_first_then_is_signed_up(wx, db, communities, make_activity):

@@ -17,6 +17,9 @@ from bot.runtime.services import Services
 from bot.storage.models import Resident
 from config import texts
 
+# Marks a speech recogniser puts around what it heard.
+_SPOKEN_MARKS = "。，,.！!？? "
+
 
 class Context:
     """One incoming message or event, for one handler call."""
@@ -33,10 +36,32 @@ class Context:
         # Set by the router that dispatches this message: runs another command's handler.
         self.run_command: Callable[[Context, str, str], Reply] | None = None
 
+        # What the understanding made of a text (`bot.chat.understanding.reader.Reading`).
+        self.reading = None
+
     # ── text ───────────────────────────────────────────────────────────────
     @cached_property
+    def heard(self) -> str:
+        """For a voice message, the text WeChat recognised in it (`<Recognition>`); else empty."""
+        if self.message.type != "voice":
+            return ""
+        return (getattr(self.message, "recognition", "") or "").strip()
+
+    @property
+    def has_text(self) -> bool:
+        """A text message, or a voice message WeChat recognised: both are read as text."""
+        return self.message.type == "text" or bool(self.heard)
+
+    @cached_property
     def text(self) -> str:
-        """The message text, folded and trimmed (see `bot.chat.understanding.normalise`)."""
+        """The message text, folded and trimmed (see `bot.chat.understanding.normalise`).
+
+        A voice message's recognition loses the full stop the recogniser ends it with, so
+        it answers a dialog step (`张三。` is the name 张三) as typing would.
+        """
+        if self.heard:
+            heard = normalise(self.heard)
+            return heard.strip(_SPOKEN_MARKS) or heard
         return normalise(getattr(self.message, "content", "") or "")
 
     @property

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from bot.chat.context import Context
 from bot.chat.reply import Reply
-from bot.chat.understanding import Intent, understand
+from bot.chat.understanding import Intent, fits, reader, understand
+from bot.chat.understanding.dialog import DIALOG
 from bot.domain.errors import UserError
 from config import texts
 
@@ -94,23 +95,29 @@ class Router:
     def route_for(self, ctx: Context) -> Route | None:
         """Pick the one handler for this message; None means reply with nothing."""
         msg = ctx.message
-        if msg.type == "text":
+        if ctx.has_text:
             intent = understand(ctx.text, self.words())
+            if intent is not None and not fits(intent):
+                intent = None  # `报名 后天的讲座`: free text after a command word
             if intent is not None:
                 route = self.find("text", intent.word)
                 if route is not None and route.interrupts:
                     ctx.intent = intent
                     return route
             conversation = ctx.conversation
-            if conversation is not None:
+            if conversation is not None and conversation.name == DIALOG:
+                # An answer to the understanding's own question (`1`, `讲座那个`, `是`).
+                answered = reader.answer(ctx, intent)
+                if answered is not None:
+                    return self._follow(ctx, answered)
+            elif conversation is not None:
                 route = self.find("step", f"{conversation.name}:{conversation.state}")
                 if route is not None:
                     return route
                 ctx.conversations.clear()  # a dialog state no longer defined: forget it
             if intent is not None:
-                ctx.intent = intent
-                return self.find("text", intent.word)
-            return self.find("fallback", "*")
+                return self._follow(ctx, reader.vet(ctx, intent))
+            return self._follow(ctx, reader.read(ctx))
         if msg.type == "event":
             event = (msg.event or "").lower()
             if event in ("subscribe_scan", "scan"):
@@ -125,6 +132,17 @@ class Router:
                 return self.find("click", str(getattr(msg, "key", "") or ""))
             return self.find("event", event)
         return self.find("message", msg.type) or self.find("message", "*")
+
+    def _follow(self, ctx: Context, reading: reader.Reading) -> Route | None:
+        """The route a reading of the text leads to: its command's own handler, the
+        understanding's own reply (a question back, a refusal), or the hint."""
+        ctx.reading = reading
+        if reading.intent is not None:
+            ctx.intent = reading.intent
+            return self.find("text", reading.intent.word)
+        if reading.reply is not None:
+            return _SAY
+        return self.find("fallback", "*")
 
     def run_command(self, ctx: Context, word: str, args: str = "") -> Reply:
         """Run the handler of text command `word` with `args` on this message's context."""
@@ -143,11 +161,28 @@ class Router:
                 return Reply.empty()
             reply = route.handler(ctx)
             ctx.commit()
-            return reply
+            return _with_after(ctx, reply)
         except UserError as exc:
             ctx.rollback()
-            return Reply(exc.message)
+            return _with_after(ctx, Reply(exc.message))
         except Exception:
             ctx.rollback()
             log.exception("handler failed for %s", ctx.message.type)
             return Reply(texts.BUSY)
+
+
+def _say(ctx: Context) -> Reply:
+    """The understanding's own reply to free text (a question back, a refusal, a greeting)."""
+    return Reply(ctx.reading.reply)
+
+
+_SAY = Route("understood", "*", _say)
+
+
+def _with_after(ctx: Context, reply: Reply) -> Reply:
+    """Add what the reading keeps for after the reply: the answer to a question riding
+    along (`…在哪儿集合？`), what a voice message was heard as."""
+    after = ctx.reading.after if ctx.reading is not None else ()
+    if not after or not reply:
+        return reply
+    return Reply(reply.text + "\n" + "\n".join(after))

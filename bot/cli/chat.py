@@ -16,7 +16,7 @@ from config import Settings
 class Simulator:
     """`flask --app wsgi chat`: type as a resident, see replies and pushed messages."""
 
-    HELP = "/scan SCENE  /click KEY  /subscribe  /unsubscribe  /user OPENID  /quit"
+    HELP = "/voice TEXT  /voice  /scan SCENE  /click KEY  /subscribe  /unsubscribe  /user OPENID  /quit"
 
     def __init__(self, settings: Settings, url: str, openid: str):
         self.http = requests.Session()
@@ -51,6 +51,9 @@ class Simulator:
                 return self.send(self.peer.event_xml(self.openid, "subscribe", key))
             if command == "/unsubscribe":
                 return self.send(self.peer.event_xml(self.openid, "unsubscribe"))
+            if command == "/voice":
+                # A voice message as WeChat sends it: TEXT as its speech recognition, or none at all.
+                return self.send(self.peer.voice_xml(self.openid, arg or None))
             return self.HELP
         return self.send(self.peer.text_xml(self.openid, line))
 

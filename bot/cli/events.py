@@ -27,7 +27,9 @@ events_cli = AppGroup("events", help="Activities.")
 @click.option("--community", default=None, help="Community name; omit for the whole subdistrict")
 @click.option("--deadline", default=None, type=LocalTime(), help="Sign-up deadline (default: the start)")
 @click.option("--content", default="", help="Service content (服务内容)")
-def events_create(title, kind, start, end, place, capacity, hours, community, deadline, content) -> None:  # type: ignore[no-untyped-def]
+@click.option("--min-age", type=click.IntRange(0, 120), default=None, help="Youngest age allowed (in the activity's year)")
+@click.option("--max-age", type=click.IntRange(0, 120), default=None, help="Oldest age allowed (in the activity's year)")
+def events_create(title, kind, start, end, place, capacity, hours, community, deadline, content, min_age, max_age) -> None:  # type: ignore[no-untyped-def]
     """Publish an activity; prints its id alone on the last line."""
     try:
         with services().db.transaction() as session:
@@ -43,6 +45,8 @@ def events_create(title, kind, start, end, place, capacity, hours, community, de
                 community_id=scope.id if scope else None,
                 deadline_at=deadline,
                 content=content,
+                min_age=min_age,
+                max_age=max_age,
             )
             activity = activities.create(session, draft)
             if activity.start_at <= utc_now():

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import Connection, Row, bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
+from bot.domain import families
 from bot.domain.errors import InvalidInput, NotFound
 from bot.storage.models import ACTIVITY_KINDS, Activity, Community, Signup, utc_now
 from config import texts
@@ -31,6 +33,8 @@ class ActivityDraft:
     deadline_at: datetime | None = None
     content: str = ""
     organizer_id: int | None = None
+    min_age: int | None = None
+    max_age: int | None = None
 
 
 def validate(draft: ActivityDraft) -> None:
@@ -49,6 +53,7 @@ def validate(draft: ActivityDraft) -> None:
         raise InvalidInput("hours must be between 0.5 and 24 in steps of 0.5")
     if draft.deadline_at is not None and draft.deadline_at > draft.start_at:
         raise InvalidInput("the sign-up deadline cannot be after the start")
+    families.validate_ages(draft.min_age, draft.max_age)
 
 
 def parse_hours(text: str) -> Decimal:
@@ -76,6 +81,8 @@ def create(session: Session, draft: ActivityDraft) -> Activity:
         status="published",
         signup_seq=0,
         organizer_id=draft.organizer_id,
+        min_age=draft.min_age,
+        max_age=draft.max_age,
     )
     session.add(activity)
     session.flush()
@@ -155,6 +162,15 @@ _UPCOMING = (
     .limit(PAGE_SIZE + 1)
 )
 _SHOWN = _BOARD.where(Activity.id == bindparam("id"))
+_UPCOMING_AMONG = (
+    _BOARD.where(Activity.status == "published", Activity.start_at > bindparam("now"), Activity.id.in_(bindparam("ids", expanding=True)))
+    .order_by(Activity.start_at, Activity.id)
+    .limit(PAGE_SIZE + 1)
+)
+# What free text is resolved against (SPEC §9): every activity not over for long, any
+# status, so `昨天的讲座` or a cancelled one can be named and explained.
+CATALOGUE_RECENT = timedelta(days=3)
+_CATALOGUE = _BOARD.where(Activity.end_at > bindparam("since")).order_by(Activity.start_at, Activity.id)
 
 
 def places_left(row) -> int:  # type: ignore[no-untyped-def]
@@ -170,6 +186,21 @@ def upcoming(conn: Connection | Session, page: int = 0, now: datetime | None = N
     """
     rows = conn.execute(_UPCOMING, {"now": now or utc_now(), "skip": page * PAGE_SIZE}).all()
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+def upcoming_among(conn: Connection | Session, ids: Sequence[int], now: datetime | None = None) -> tuple[list[Row], bool]:
+    """Like `upcoming`'s first page, only among these activities (a list free text narrowed)."""
+    if not ids:
+        return [], False
+    rows = conn.execute(_UPCOMING_AMONG, {"now": now or utc_now(), "ids": list(ids)}).all()
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+def catalogue(conn: Connection | Session, now: datetime | None = None) -> list[Row]:
+    """Every activity not ended more than `CATALOGUE_RECENT` ago, any status, soonest first,
+    with places taken (rows as `upcoming`'s). One statement: the free-text reading's only
+    read of activities, so a per-process cache can stand in front of it."""
+    return conn.execute(_CATALOGUE, {"since": (now or utc_now()) - CATALOGUE_RECENT}).all()
 
 
 def shown(conn: Connection | Session, activity_id: int) -> Row:

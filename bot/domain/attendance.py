@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from bot.domain import activities, signups
+from bot.domain import activities, families, signups
 from bot.domain.errors import CheckinRefused, NotRegistered, ScheduleConflict
 from bot.domain.hours import attended_hours
 from bot.domain.timefmt import fmt, fmt_range_end, fmt_time
@@ -83,6 +83,20 @@ def _take_free_place(session: Session, activity: Activity, resident: Resident, s
         signup.cancelled_at = None
     signup.confirmed_at = now
     return signup
+
+
+def party(session: Session, resident: Resident, activity_id: int) -> list[Resident]:
+    """Whom one person's scan or code stands for (SPEC §11): their family members holding a
+    place in the activity, and themselves — unless only their members hold places there."""
+    holders = [m for m in families.members(session, resident.id) if _holds_place(session, m.id, activity_id)]
+    if not holders or _holds_place(session, resident.id, activity_id):
+        return [resident, *holders]
+    return holders
+
+
+def _holds_place(session: Session, resident_id: int, activity_id: int) -> bool:
+    signup = signups.of(session, resident_id, activity_id)
+    return signup is not None and signup.status == "confirmed"
 
 
 def check_in(session: Session, resident: Resident, activity_id: int, now: datetime | None = None) -> Attendance:

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.domain import broadcasts, communities
-from bot.domain.display import person_name
 from bot.domain.errors import NotFound
+from bot.domain.families import display_name
 from bot.domain.roles import scope_of
 from bot.storage.models import Broadcast, Notice, Resident
 from config import texts
@@ -110,7 +110,7 @@ def recipients(session: Session, broadcast_id: int, number: int = 0, status: str
             "reason": broadcasts.reason_label(reason) if reason else "",
             "sent_at": sent_at,
             "volunteer_no": no or "",
-            "name": person_name(name),
+            "name": display_name(name, None),  # broadcasts reach people who follow the account themselves
         }
         for s, channel, reason, sent_at, no, name in rows[:RECIPIENTS_PAGE]
     ]

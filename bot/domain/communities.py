@@ -22,6 +22,12 @@ def in_order(session: Session) -> list[Community]:
     return list(session.execute(select(Community).order_by(Community.position, Community.id)).scalars())
 
 
+def aliases(name: str) -> tuple[str, ...]:
+    """The ways people write a community's name: in full, and without the 社区 suffix."""
+    bare = name.removesuffix(texts.COMMUNITY_SUFFIX)
+    return (name, bare) if bare != name and len(bare) >= 2 else (name,)
+
+
 def matches(community: Community, text: str) -> bool:
     """Whether `text` names `community`: its name, or its name without or with the 社区 suffix."""
     text = text.strip()

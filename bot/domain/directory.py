@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from bot.domain.display import person_name
+from bot.domain.families import display_name
 from bot.domain.residents import mask_phone
 from bot.storage.models import Community, Resident
 
 PAGE_SIZE = 30
+_PROXY = aliased(Resident)
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,9 @@ def search(session: Session, scope: int | None, q: Query, number: int = 0, size:
     number = min(max(number, 0), pages - 1)
     rows = session.execute(
         _where(
-            select(Resident, Community.name).outerjoin(Community, Community.id == Resident.community_id),
+            select(Resident, Community.name, _PROXY.name)
+            .outerjoin(Community, Community.id == Resident.community_id)
+            .outerjoin(_PROXY, _PROXY.id == Resident.proxy_id),
             scope,
             q,
         )
@@ -82,7 +85,7 @@ def search(session: Session, scope: int | None, q: Query, number: int = 0, size:
         Person(
             id=r.id,
             volunteer_no=r.volunteer_no or "",
-            name=person_name(r.name),
+            name=display_name(r.name, (proxy or "") if r.proxy_id is not None else None),
             phone=mask_phone(r.phone),
             community=community or "",
             party=r.is_party_member,
@@ -90,6 +93,6 @@ def search(session: Session, scope: int | None, q: Query, number: int = 0, size:
             role=r.role,
             subscribed=r.subscribed,
         )
-        for r, community in rows
+        for r, community, proxy in rows
     ]
     return Page(people, number, pages, total)

@@ -21,7 +21,7 @@ from typing import IO
 from sqlalchemy import Connection, Select, and_, case, func, select
 from sqlalchemy.orm import aliased
 
-from bot.domain.display import person_name
+from bot.domain import families
 from bot.domain.hours import year_bounds
 from bot.domain.timefmt import SHANGHAI, to_local, to_utc_naive
 from bot.storage.db import Database
@@ -105,14 +105,26 @@ class HoursExport:
         people = {row[0] for row in batch} - self.people.keys()
         if people:
             home = aliased(Community)
+            proxy = aliased(Resident)
             found = conn.execute(
-                select(Resident.id, Resident.volunteer_no, Resident.name, home.name, Resident.is_party_member, Resident.employer)
+                select(
+                    Resident.id,
+                    Resident.volunteer_no,
+                    Resident.name,
+                    home.name,
+                    Resident.is_party_member,
+                    Resident.employer,
+                    Resident.proxy_id,
+                    proxy.name,
+                )
                 .outerjoin(home, home.id == Resident.community_id)
+                .outerjoin(proxy, proxy.id == Resident.proxy_id)
                 .where(Resident.id.in_(people))
             )
-            for rid, number, name, home_name, party, employer in found:
-                party_cell = texts.EXPORT_YES if party else texts.EXPORT_NO
-                cells = (number or "", person_name(name) if name else "", home_name or "", party_cell, employer or "")
+            for rid, number, name, home_name, party, employer, proxy_id, proxy_name in found:
+                # A family member is shown with who signed them up: `小明（代报：张三）`.
+                shown = families.display_name(name, proxy_name or "") if proxy_id is not None and name else name or ""
+                cells = (number or "", shown, home_name or "", texts.EXPORT_YES if party else texts.EXPORT_NO, employer or "")
                 self.people[rid] = cells
                 self.people_csv[rid] = _csv_fragment(cells)
         events = {row[1] for row in batch} - self.events.keys()
@@ -177,10 +189,14 @@ class HoursExport:
                    act.id, act.title, act.day, act.place, act.content, h.hours::text, act.body, act.person
             FROM hour_entries h
             JOIN LATERAL (
-                -- The name as bot.domain.display.person_name prints it: keep the two in step.
-                SELECT r.volunteer_no, NULLIF(r.name, '') AS name, NULLIF(hc.name, '') AS home,
+                SELECT r.volunteer_no,
+                       NULLIF(CASE WHEN r.proxy_id IS NOT NULL AND r.name IS NOT NULL
+                                   THEN %(m0)s || r.name || %(m1)s || COALESCE(px.name, %(noname)s) || %(m2)s
+                                   ELSE r.name END, '') AS name,
+                       NULLIF(hc.name, '') AS home,
                        CASE WHEN r.is_party_member THEN %(yes)s ELSE %(no)s END AS party, NULLIF(r.employer, '') AS employer
                 FROM residents r LEFT JOIN communities hc ON hc.id = r.community_id
+                LEFT JOIN residents px ON px.id = r.proxy_id
                 WHERE r.id = h.resident_id OFFSET 0
             ) p ON true
             JOIN LATERAL (
@@ -195,7 +211,11 @@ class HoursExport:
             {where}
             ORDER BY h.id
         ) TO STDOUT WITH (FORMAT csv, ENCODING 'UTF8')"""
+        # The family-member form of a name, `{name}（代报：{proxy}）`, cut around its two blanks.
+        m0, rest = texts.FAMILY_DISPLAY.split("{name}")
+        m1, m2 = rest.split("{proxy}")
         params: dict = {"yes": texts.EXPORT_YES, "no": texts.EXPORT_NO, "org": self.org_name}
+        params.update(m0=m0, m1=m1, m2=m2, noname=texts.ROSTER_NO_NAME)
         conditions = []
         if self.year is not None:
             params["begin"], params["end"] = year_bounds(self.year)

@@ -10,13 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from bot.domain.activity_list import in_scope
-from bot.domain.display import person_name
+from bot.domain.families import display_name
 from bot.storage.models import Activity, ActivityHours, Community, HourEntry, Resident, ResidentYearHours
 
 PAGE_SIZE = 30
+_PROXY = aliased(Resident)
+
+
+def _name(name: str | None, proxy_id: int | None, proxy_name: str | None) -> str:
+    return display_name(name, (proxy_name or "") if proxy_id is not None else None)
 
 
 @dataclass(frozen=True)
@@ -63,14 +68,17 @@ def activity_entries(session: Session, activity_id: int, number: int = 0, size: 
     """One activity's ledger, entry by entry (credits and signed corrections)."""
     author = select(Resident.name).where(Resident.id == HourEntry.author_id).correlate(HourEntry).scalar_subquery()
     rows = (
-        select(HourEntry, Resident.volunteer_no, Resident.name, author.label("author"))
+        select(HourEntry, Resident.volunteer_no, Resident.name, author.label("author"), Resident.proxy_id, _PROXY.name)
         .join(Resident, Resident.id == HourEntry.resident_id)
+        .outerjoin(_PROXY, _PROXY.id == Resident.proxy_id)
         .where(HourEntry.activity_id == activity_id)
         .order_by(HourEntry.id)
     )
     count = select(func.count()).select_from(HourEntry).where(HourEntry.activity_id == activity_id)
     page = _paged(session, count, rows, number, size)
-    shown = [(entry, number_, person_name(name), author_name) for entry, number_, name, author_name in page.rows]
+    shown = [
+        (entry, number_, _name(name, proxy_id, proxy), author_name) for entry, number_, name, author_name, proxy_id, proxy in page.rows
+    ]
     return Page(shown, page.number, page.pages, page.total)
 
 
@@ -108,11 +116,14 @@ def by_person(session: Session, scope: int | None, number: int = 0, q: str = "",
             Community.name.label("community"),
             credits.label("credits"),
             total.label("total"),
+            Resident.proxy_id,
+            _PROXY.name,
         )
         .join(ids, ids.c.id == Resident.id)
+        .outerjoin(_PROXY, _PROXY.id == Resident.proxy_id)
         .outerjoin(Community, Community.id == Resident.community_id)
         .order_by(Resident.id)
     ).all()
     page = Page(rows, number, pages, total_people)
-    shown = [(rid, no, person_name(name), community, n, t) for rid, no, name, community, n, t in page.rows]
+    shown = [(rid, no, _name(name, proxy_id, proxy), community, n, t) for rid, no, name, community, n, t, proxy_id, proxy in page.rows]
     return Page(shown, page.number, page.pages, page.total)

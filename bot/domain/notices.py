@@ -22,10 +22,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import DateTime, String, and_, bindparam, event, func, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from bot.storage.db import insert_for
 from bot.storage.models import Notice, Resident, utc_now
+from config import texts
 
 log = logging.getLogger(__name__)
 
@@ -257,17 +258,36 @@ def stale_claim_ids(session: Session, stale_before: datetime, limit: int = 20000
 
 
 # ── reading ──────────────────────────────────────────────────────────────────
-def outbox(session: Session, openid: str, after: int = 0, limit: int = 50) -> list[Notice]:
-    """What the sandbox sender delivered to this person after notice id `after`, in order."""
-    return list(
-        session.execute(
-            select(Notice)
-            .join(Resident, Resident.id == Notice.resident_id)
-            .where(Resident.openid == openid, Notice.status == "sent", Notice.channel == "sandbox", Notice.id > after)
-            .order_by(Notice.id)
-            .limit(limit)
-        ).scalars()
+def about_member(name: str | None, text: str, fields: dict) -> tuple[str, dict]:
+    """A notice about a family member as their proxy receives it: the member named in the
+    text and in the template's title."""
+    name = name or ""
+    fields = dict(fields)
+    if fields.get("title"):
+        fields["title"] = texts.NOTICE_ABOUT_MEMBER_TITLE.format(name=name, title=fields["title"])
+    return texts.NOTICE_ABOUT_MEMBER.format(name=name, text=text), fields
+
+
+@dataclass(frozen=True)
+class Delivered:
+    id: int
+    text: str
+
+
+def outbox(session: Session, openid: str, after: int = 0, limit: int = 50) -> list[Delivered]:
+    """What the sandbox sender delivered to this person after notice id `after`, in order:
+    their own notices and those about their family members, as they were sent."""
+    about = aliased(Resident)
+    to = aliased(Resident)
+    rows = session.execute(
+        select(Notice.id, Notice.text, about.proxy_id, about.name)
+        .join(about, about.id == Notice.resident_id)
+        .join(to, to.id == func.coalesce(about.proxy_id, about.id))
+        .where(to.openid == openid, Notice.status == "sent", Notice.channel == "sandbox", Notice.id > after)
+        .order_by(Notice.id)
+        .limit(limit)
     )
+    return [Delivered(i, about_member(name, text, {})[0] if proxy_id else text) for i, text, proxy_id, name in rows]
 
 
 def counts(session: Session, now: datetime, stale_before: datetime) -> dict[str, int]:

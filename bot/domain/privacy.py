@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.domain import signups
+from bot.domain import families, signups
 from bot.storage.models import Activity, Notice, Resident, Signup, utc_now
 
 log = logging.getLogger(__name__)
@@ -23,13 +23,19 @@ log = logging.getLogger(__name__)
 ERASED_OPENID_PREFIX = "erased:"
 
 def erase(session: Session, resident: Resident, now: datetime | None = None) -> int:
-    """Erase the person's profile; returns how many future places were given up.
+    """Erase the person's profile, and their family members' (SPEC §11); returns how many
+    future places were given up.
 
     Future sign-ups are cancelled first (the waitlist moves up as on any cancellation),
     pending notices are dropped, then the profile is blanked. Hour entries stay,
     attached to the anonymous row.
     """
     now = now or utc_now()
+    given_up = sum(_erase_one(session, member, now) for member in families.members(session, resident.id))
+    return given_up + _erase_one(session, resident, now)
+
+
+def _erase_one(session: Session, resident: Resident, now: datetime) -> int:
     future = list(
         session.execute(
             select(Signup.activity_id)
@@ -61,6 +67,8 @@ def erase(session: Session, resident: Resident, now: datetime | None = None) -> 
     resident.subscribed = False
     resident.last_message_at = None
     resident.last_event_at = None
+    resident.birth_year = None
+    resident.relation = None
     resident.erased_at = now
     session.flush()
     log.info("resident %s erased; %s future places given up", resident.id, len(future))

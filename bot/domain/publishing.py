@@ -17,7 +17,7 @@ from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from redis import Redis
 from sqlalchemy.orm import Session
 
-from bot.domain import activities, communities, timeparse
+from bot.domain import activities, communities, families, timeparse
 from bot.domain.errors import InvalidInput
 from bot.domain.roles import require_organizer, scope_of
 from bot.runtime import queue
@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 # `20`, `20人`; `2`, `2.5小时` (the units people add are words of config/texts.py).
 _CAPACITY = re.compile(r"\s*(\d{1,6})\s*(?:" + "|".join(map(re.escape, texts.CAPACITY_UNITS)) + r")?\s*")
 _HOURS = re.compile(r"\s*(\d{1,2}(?:\.\d+)?)\s*(?:" + "|".join(map(re.escape, texts.HOURS_UNITS)) + r")?\s*")
+
+_AGE_RANGE = re.compile(r"(\d{1,3})(?:岁)?(?:-|~|～|—|–|到|至)(\d{1,3})(?:岁)?")
+_AGE_BOUND = re.compile(r"(\d{1,3})(" + "|".join(map(re.escape, texts.AGES_ABOVE_WORDS + texts.AGES_BELOW_WORDS)) + ")")
 
 TITLE_LENGTH = (2, 30)
 PLACE_LENGTH = (2, 60)
@@ -92,6 +95,24 @@ def read_hours(text: str) -> Decimal:
     return hours
 
 
+def read_ages(text: str) -> tuple[int | None, int | None]:
+    """`不限` → no limit; `3-12`, `3到12岁` → 3–12; `60以上` → 60 and over; `12以下` → up to 12."""
+    text = text.strip().replace(" ", "")
+    if text in texts.AGES_ANY_WORDS:
+        return None, None
+    match = _AGE_RANGE.fullmatch(text)
+    if match:
+        ages = (int(match.group(1)), int(match.group(2)))
+    else:
+        match = _AGE_BOUND.fullmatch(text)
+        if not match:
+            raise InvalidInput("ages")
+        age, bound = int(match.group(1)), match.group(2)
+        ages = (age, None) if bound in texts.AGES_ABOVE_WORDS else (None, age)
+    families.validate_ages(*ages)
+    return ages
+
+
 def suggested_hours(start: datetime, end: datetime) -> Decimal:
     """The activity's length rounded down to half an hour (at least 0.5): a sensible default."""
     hours = Decimal((end - start).total_seconds()) / Decimal(3600)
@@ -126,6 +147,8 @@ class Draft:
     # Not asked in chat; the console's form has them.
     content: str = ""
     deadline: datetime | None = None
+    min_age: int | None = None
+    max_age: int | None = None
 
     def to_state(self) -> dict:
         return {
@@ -139,6 +162,8 @@ class Draft:
             "community_id": self.community_id,
             "content": self.content,
             "deadline": self.deadline.isoformat() if self.deadline else None,
+            "min_age": self.min_age,
+            "max_age": self.max_age,
         }
 
     @classmethod
@@ -154,6 +179,8 @@ class Draft:
             community_id=data.get("community_id"),
             content=data.get("content") or "",
             deadline=datetime.fromisoformat(data["deadline"]) if data.get("deadline") else None,
+            min_age=data.get("min_age"),
+            max_age=data.get("max_age"),
         )
 
 
@@ -184,6 +211,8 @@ def publish(session: Session, actor: Resident, draft: Draft, now: datetime | Non
             organizer_id=actor.id,
             content=draft.content,
             deadline_at=draft.deadline,
+            min_age=draft.min_age,
+            max_age=draft.max_age,
         ),
     )
     log.info("activity %s published by organizer %s", activity.id, actor.id)

@@ -149,9 +149,14 @@ def save_profile(
         resident.erased_at = None
     session.flush()
     if not resident.volunteer_no:
-        resident.volunteer_no = f"ZY{resident.id:07d}"
+        resident.volunteer_no = volunteer_number(resident.id)
     session.flush()
     return resident
+
+
+def volunteer_number(resident_id: int) -> str:
+    """The internal volunteer number that identifies a person on every record: `ZY0000012`."""
+    return f"ZY{resident_id:07d}"
 
 
 def grant_role(session: Session, openid: str, role: str, community: Community | None = None) -> Resident:

@@ -12,16 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from bot.domain import activities
-from bot.domain.display import person_name
+from bot.domain import activities, families
 from bot.domain.residents import mask_phone
 from bot.domain.roles import require_organizer
 from bot.domain.timefmt import fmt, fmt_time
 from bot.storage.models import Activity, Resident, Signup
 from config import texts
 
+_PROXY = aliased(Resident)
 _CONFIRMED = select(func.count()).where(Signup.activity_id == bindparam("activity_id"), Signup.status == "confirmed")
 # WeChat's limit on a passive text reply, with room for XML escaping of a few characters.
 REPLY_BYTES = 2000
@@ -42,7 +42,7 @@ class Entry:
     resident_id: int
     status: str  # confirmed | waitlisted
     number: int  # 1-based: place on the list, or place in line
-    name: str  # as printed (`bot.domain.display.person_name`)
+    name: str  # as printed (`bot.domain.families.display_name`)
     phone: str  # masked
     volunteer_no: str
     checked_in_at: datetime | None
@@ -66,8 +66,12 @@ def entries(session: Session, activity_id: int, offset: int = 0, limit: int | No
             Resident.name,
             Resident.phone,
             Resident.volunteer_no,
+            Resident.proxy_id,
+            _PROXY.name,
+            _PROXY.phone,
         )
         .join(Resident, Resident.id == Signup.resident_id)
+        .outerjoin(_PROXY, _PROXY.id == Resident.proxy_id)
         .where(Signup.activity_id == activity_id, Signup.status.in_(("confirmed", "waitlisted")))
         .order_by(Signup.status, Signup.seq)  # "confirmed" sorts before "waitlisted"
         .offset(offset)
@@ -80,7 +84,8 @@ def entries(session: Session, activity_id: int, offset: int = 0, limit: int | No
         # Places before this page: all of them confirmed, or all confirmed and the first in line.
         confirmed = session.execute(_CONFIRMED, {"activity_id": activity_id}).scalar_one()
         numbers = {"confirmed": min(offset, confirmed), "waitlisted": max(0, offset - confirmed)}
-    for signup_id, status, checked_in, checked_out, created, resident_id, name, phone, volunteer_no in rows:
+    for row in rows:
+        signup_id, status, checked_in, checked_out, created, resident_id, name, phone, volunteer_no, proxy_id, proxy_name, proxy_phone = row
         numbers[status] += 1
         holding = status == "confirmed"
         out.append(
@@ -89,8 +94,9 @@ def entries(session: Session, activity_id: int, offset: int = 0, limit: int | No
                 resident_id=resident_id,
                 status=status,
                 number=numbers[status],
-                name=person_name(name),
-                phone=mask_phone(phone),
+                # A family member is `小明（代报：张三）`, and has no phone of their own: the proxy is whom to call.
+                name=families.display_name(name, (proxy_name or "") if proxy_id is not None else None),
+                phone=mask_phone(proxy_phone if proxy_id is not None else phone),
                 volunteer_no=volunteer_no or "",
                 checked_in_at=checked_in if holding else None,
                 checked_out_at=checked_out if holding else None,

@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Row, bindparam, case, func, select
+from sqlalchemy import Connection, Row, bindparam, case, func, or_, select
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import Session, aliased
 
-from bot.domain import activities, notices, residents
+from bot.domain import activities, families, notices, residents
 from bot.domain.errors import AlreadySignedUp, NotRegistered, ScheduleConflict, SignupClosed, UserError
 from bot.domain.timefmt import fmt
 from bot.storage.models import Activity, Resident, Signup, utc_now
@@ -152,6 +152,9 @@ def sign_up(session: Session, who: int | str, activity_id: int, now: datetime | 
     # Taking the lock and the next place in line are one statement.
     activity = activities.lock_next_seq(session, activity_id)
     _check_open(activity, now)
+    refusal = families.age_refusal(activity, resident)
+    if refusal:
+        raise SignupClosed(refusal)
     counts = _status_counts(session, activity_id)
     full = counts.get("confirmed", 0) >= activity.capacity
     if not full:
@@ -237,6 +240,7 @@ _IN_LINE = (
     .scalar_subquery()
 )
 # Built once: on the busiest replies, putting a statement together costs more than running it.
+_SENDER = aliased(Resident)
 _MINE = (
     select(
         Activity.id,
@@ -244,23 +248,30 @@ _MINE = (
         Activity.start_at,
         Signup.status,
         case((Signup.status == "waitlisted", _IN_LINE + 1), else_=0).label("position"),
+        # A family member's name (their place is listed with the proxy's); None for one's own.
+        case((Resident.proxy_id.is_not(None), Resident.name), else_=None).label("person"),
     )
     .join(Signup, Signup.activity_id == Activity.id)
     .join(Resident, Resident.id == Signup.resident_id)
     .where(
-        Resident.openid == bindparam("openid"),
+        # The sender, or a family member of theirs (both by index: openid, proxy_id).
+        or_(
+            Resident.openid == bindparam("openid"),
+            Resident.proxy_id == select(_SENDER.id).where(_SENDER.openid == bindparam("openid")).scalar_subquery(),
+        ),
         Signup.status.in_(("confirmed", "waitlisted")),
         Activity.status == "published",
         Activity.end_at > bindparam("now"),
     )
-    .order_by(Activity.start_at, Activity.id)
+    .order_by(Activity.start_at, Activity.id, Resident.id)
 )
 
 
 def mine(conn: Connection | Session, openid: str, now: datetime | None = None) -> list[Row]:
     """The person's places and places in line for activities not yet ended, soonest first.
 
-    One statement (rows of id, title, start_at, status, position), so it costs a single
-    round trip on `Database.autocommit()`.
+    Their family members' places come with them (`person` names the member). One statement
+    (rows of id, title, start_at, status, position, person), so it costs a single round
+    trip on `Database.autocommit()`.
     """
     return conn.execute(_MINE, {"openid": openid, "now": now or utc_now()}).all()

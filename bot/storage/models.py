@@ -69,15 +69,29 @@ class Resident(Base):
     last_message_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_event_at: Mapped[datetime | None] = mapped_column(DateTime)
     erased_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # A family member (SPEC §11) has no WeChat of their own: the adult who manages them
+    # (the proxy) signs them up, gets their notices, and gave the consent recorded here.
+    proxy_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
+    relation: Mapped[str | None] = mapped_column(String(16))  # child | parent | spouse | other
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    consent_kind: Mapped[str | None] = mapped_column(String(16))  # guardian (a minor) | agreed (an adult)
+    consent_by_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))
+    consent_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utc_now, onupdate=utc_now)
 
     community: Mapped[Community | None] = relationship(foreign_keys=[community_id])
     role_community: Mapped[Community | None] = relationship(foreign_keys=[role_community_id])
+    proxy: Mapped[Resident | None] = relationship(foreign_keys=[proxy_id], remote_side=[id])
 
     @property
     def registered(self) -> bool:
         return self.registered_at is not None and self.erased_at is None
+
+    @property
+    def is_member(self) -> bool:
+        """A family member signed up by someone else (they have no WeChat of their own here)."""
+        return self.proxy_id is not None
 
 
 ACTIVITY_KINDS = ("cleanup", "lecture", "culture", "visit", "training", "other")
@@ -102,6 +116,9 @@ class Activity(Base):
     # Bumped under the activity's row lock on every sign-up; orders the waitlist.
     signup_seq: Mapped[int] = mapped_column(Integer, default=0)
     checkin_code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    # Who may take part, by age in the activity's year (None: no limit).
+    min_age: Mapped[int | None] = mapped_column(Integer)
+    max_age: Mapped[int | None] = mapped_column(Integer)
     organizer_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -16,7 +16,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy.orm import aliased
 
 from bot.domain import notices, reminders
 from bot.storage.models import Activity, Resident, Signup, utc_now
@@ -38,22 +39,30 @@ def _connection(db):  # type: ignore[no-untyped-def]
     return connection
 
 
-# Built once (see bot.domain.notices): the person, and the activity and place a notice is about.
+# Built once (see bot.domain.notices): whom the notice is about, whom it goes to (the same
+# person, or for a family member the adult who signed them up), and the activity and place.
+_ABOUT = aliased(Resident)
+_TO = aliased(Resident)
 _RECIPIENT = (
     select(
-        Resident.openid,
-        Resident.subscribed,
-        Resident.erased_at,
-        Resident.last_message_at,
-        Resident.last_event_at,
+        _TO.id,
+        _TO.openid,
+        _TO.subscribed,
+        _TO.erased_at,
+        _TO.last_message_at,
+        _TO.last_event_at,
+        _ABOUT.proxy_id,
+        _ABOUT.name.label("about_name"),
+        _ABOUT.erased_at.label("about_erased_at"),
         Activity.status.label("activity_status"),
         Activity.start_at,
         Signup.status.label("signup_status"),
     )
-    .select_from(Resident)
+    .select_from(_ABOUT)
+    .join(_TO, _TO.id == func.coalesce(_ABOUT.proxy_id, _ABOUT.id))
     .outerjoin(Activity, Activity.id == bindparam("activity_id"))
-    .outerjoin(Signup, and_(Signup.activity_id == Activity.id, Signup.resident_id == Resident.id))
-    .where(Resident.id == bindparam("resident_id"))
+    .outerjoin(Signup, and_(Signup.activity_id == Activity.id, Signup.resident_id == _ABOUT.id))
+    .where(_ABOUT.id == bindparam("resident_id"))
 )
 
 
@@ -82,21 +91,24 @@ def deliver(services, notice_id: int, now: datetime | None = None) -> str:  # ty
                 person.signup_status if person else None,
                 claim.expires_at,
             )
-        if person is None or person.erased_at is not None:
+        if person is None or person.erased_at is not None or person.about_erased_at is not None:
             why_not = why_not or "the person erased their profile"
         if why_not:
             notices.finish(connection, claim.id, claim.claimed_at, "dropped", reason=why_not)
             connection.commit()
             return "dropped"
         connection.commit()  # the claim is ours: from here on no other worker sends this notice
+        text, fields = claim.text, dict(claim.fields or {})
+        if person.proxy_id is not None:  # about a family member: to the proxy, naming the member
+            text, fields = notices.about_member(person.about_name, text, fields)
         out = sender.Outbound(
             key=claim.key,
             kind=claim.kind,
-            text=claim.text,
+            text=text,
             openid=person.openid,
-            resident_id=claim.resident_id,
+            resident_id=person.id,
             subscribed=person.subscribed,
-            fields=dict(claim.fields or {}),
+            fields=fields,
             activity_id=claim.activity_id,
             last_message_at=person.last_message_at,
             last_event_at=person.last_event_at,

@@ -63,6 +63,14 @@ class WeChatPeer:
             fields["EventKey"] = key
         return self._xml(openid, create_time, **fields)
 
+    def voice_xml(self, openid: str, recognition: str | None, msg_id: int | None = None) -> str:
+        """A voice message as WeChat sends it; with speech recognition on, `<Recognition>`
+        carries the text it heard (None: recognition off, no such field)."""
+        fields = {"MsgType": "voice", "MediaId": "voice-media", "Format": "amr"}
+        if recognition is not None:
+            fields["Recognition"] = recognition
+        return self._xml(openid, None, **fields, MsgId=str(msg_id if msg_id is not None else next(_msg_ids)))
+
     def other_xml(self, openid: str, msg_type: str, **fields: str) -> str:
         return self._xml(openid, None, MsgType=msg_type, MsgId=str(next(_msg_ids)), **fields)
 

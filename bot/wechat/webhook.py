@@ -40,7 +40,7 @@ MAX_BODY = 64 * 1024
 # Characters XML 1.0 cannot carry, even inside CDATA.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Fields wechatpy reads as plain text or numbers: WeChat never nests or repeats them.
-_FLAT_FIELDS = ("ToUserName", "FromUserName", "CreateTime", "MsgType", "MsgId", "Content", "Event", "EventKey")
+_FLAT_FIELDS = ("ToUserName", "FromUserName", "CreateTime", "MsgType", "MsgId", "Content", "Event", "EventKey", "Recognition")
 _NUMERIC_FIELDS = ("CreateTime", "MsgId")
 
 

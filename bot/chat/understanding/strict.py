@@ -1,8 +1,8 @@
-"""Text → intent: the one step in front of the router that reads what a person wrote.
+"""The strict command grammar of SPEC §4: a command word at the start, then its arguments.
 
-Today it folds full-width characters, trims, and matches the longest known command
-word at the start (`报名3`, `报名 ３`, `活动  3`). A richer understanding of free text
-(SPEC §9) replaces `understand()` without touching a handler.
+It folds full-width characters, trims, and matches the longest known command word at
+the start (`报名3`, `报名 ３`, `活动  3`). What it does not read goes to the free-text
+reading (`bot.chat.understanding.reader`), which produces the same `Intent`.
 """
 
 from __future__ import annotations
@@ -27,10 +27,17 @@ def normalise(text: str) -> str:
 
 @dataclass(frozen=True)
 class Intent:
-    """A command word and what follows it, e.g. `报名` + `3`."""
+    """A command word and what follows it, e.g. `报名` + `3`.
+
+    Free text yields the same: `后天打扫卫生那个给俺也算上` is `报名` + `1`. A list the
+    free text narrowed (`明天有讲座吗`) carries the activities in `only` and what narrowed
+    it in `label`.
+    """
 
     word: str
     args: str = ""
+    only: tuple[int, ...] | None = None
+    label: str = ""
 
     @property
     def number(self) -> int | None:
@@ -67,3 +74,28 @@ def understand(text: str, words: Iterable[str]) -> Intent | None:
 def _is_word_char(ch: str) -> bool:
     """True for characters that would continue a word (CJK ideographs, letters)."""
     return ch.isalpha()
+
+
+# Commands about one activity take its number and nothing else; bare, or followed by
+# words (`报名 后天的讲座`, `取消讲座`), they are free text for the reading to resolve.
+_NEEDS_NUMBER = frozenset({"请假", "确认"})
+_FOR_WHOM = frozenset({"报名", "取消"})
+_TAKES_NUMBER = frozenset({"活动", "详情"})
+_TAKES_CODE = frozenset({"签到", "签退"})
+_ONE_NUMBER = re.compile(r"^#?\d{1,9}$")
+# `报名 3 小明`, `取消 3 小明`: a number, then whom it is for (SPEC §11).
+_NUMBER_THEN_WHOM = re.compile(r"^#?\d{1,9}(?:\s+\S.*)?$", re.S)
+
+
+def fits(intent: Intent) -> bool:
+    """True when a command's arguments are what the command reads; otherwise the message
+    goes to the free-text reading (`签到 九五二七`, `报名三号院的清扫`, `取消`)."""
+    if intent.word in _FOR_WHOM:
+        return bool(_NUMBER_THEN_WHOM.match(intent.args))
+    if intent.word in _NEEDS_NUMBER:
+        return bool(_ONE_NUMBER.match(intent.args))
+    if intent.word in _TAKES_NUMBER:
+        return not intent.args or bool(_ONE_NUMBER.match(intent.args))
+    if intent.word in _TAKES_CODE:
+        return not intent.args or intent.args.replace(" ", "").isdigit()
+    return True

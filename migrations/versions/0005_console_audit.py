@@ -1,15 +1,15 @@
 """console: the audit log; the ledger's running totals per activity and per person-year; indexes for the console's pages
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-01 23:50:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

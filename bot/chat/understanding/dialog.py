@@ -1,0 +1,122 @@
+"""Short answers to a question the understanding asked: `1`, `第二个`, `讲座那个`, `都不是`, `是`.
+
+The question is a named dialog state (`understand:choose` or `understand:ask`) kept in
+the person's conversation in Redis, with the options in its data, so the answer is
+read without looking at the database again. Anything that is not an answer but a new
+request leaves the question behind and is read as that request.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.chat.understanding import plain
+from bot.chat.understanding.lexicon import Lexicon
+from bot.chat.understanding.parse import parse
+from bot.chat.understanding.resolve import select
+from bot.chat.understanding.world import Item, World
+
+DIALOG = "understand"
+CHOOSE = "choose"
+ASK = "ask"
+
+_INDEX = re.compile(r"^(?:第|选|要)?\s*(\d{1,3})\s*(?:个|号|项|场|条)?(?:吧|的|那个)?$")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the answer was: `chosen` (id), `dropped`, `again` (ask once more), `new` (a new
+    request), or `elsewhere` (it names an activity, but none of the options)."""
+
+    kind: str
+    id: int | None = None
+
+
+def option_data(item: Item) -> dict:
+    """What a numbered option keeps in the dialog state: enough to read `讲座那个` later."""
+    return {
+        "id": item.id,
+        "kind": item.kind,
+        "title": item.title,
+        "place": item.place,
+        "community": item.community,
+        "start": item.start.isoformat(),
+        "end": item.end.isoformat(),
+        "text": item.text,
+    }
+
+
+def _item(data: dict) -> Item:
+    start = datetime.fromisoformat(data["start"])
+    end = datetime.fromisoformat(data["end"])
+    return Item(
+        id=data["id"], kind=data["kind"], title=data["title"], content="", place=data["place"], community=data["community"],
+        start=start, end=end, deadline=start, status="published", capacity=0, taken=0, hours=0, text=data["text"],
+    )
+
+
+_MARKS = "。.,，!！?？~～ "
+
+
+def _raw(text: str) -> str:
+    return plain.fold(text).strip(_MARKS).lower()
+
+
+def _plain(text: str, lexicon: Lexicon) -> str:
+    return plain.clean(text, lexicon).text.replace(" ", "").strip(_MARKS).lower()
+
+
+def read_choice(text: str, options: list[dict], lexicon: Lexicon, now: datetime) -> Answer:
+    """Which of the numbered options the answer picks."""
+    if _raw(text) in lexicon.no:
+        return Answer("dropped")
+    plain = _plain(text, lexicon)
+    if not plain:
+        return Answer("again")
+    if any(word in plain for word in lexicon.none_of_them) or plain in lexicon.no:
+        return Answer("dropped")
+    index = _INDEX.match(plain)
+    if index is not None:
+        n = int(index.group(1))
+        if 1 <= n <= len(options):
+            return Answer("chosen", options[n - 1]["id"])
+        ids = [o["id"] for o in options]
+        return Answer("chosen", n) if n in ids else Answer("again")
+    items = [_item(o) for o in options]
+    world = World(items, now)
+    parsed = parse(plain, lexicon, now, world.protected, world.communities, world.titles)
+    if parsed.refs.any() and not parsed.refs.ids:
+        found = select(items, parsed.refs, world, lexicon)
+        if len(found.items) == 1 and found.explained:
+            return Answer("chosen", found.items[0].id)
+        if found.items and found.explained:
+            return Answer("again")
+        if parsed.intent in ("none", "detail"):
+            return Answer("elsewhere")
+    if parsed.intent not in ("none", "detail") or parsed.refs.ids:
+        return Answer("new")
+    return Answer("again")
+
+
+def read_yes_no(text: str, lexicon: Lexicon, now: datetime) -> Answer:
+    """`是` / `中` / `好的` → yes; `不是` / `算了` → no; a new request → new."""
+    raw = _raw(text)
+    if raw in lexicon.yes:
+        return Answer("chosen")
+    if raw in lexicon.no:
+        return Answer("dropped")
+    plain = _plain(text, lexicon)
+    if plain in lexicon.yes:
+        return Answer("chosen")
+    if plain in lexicon.no or any(word in plain for word in lexicon.none_of_them):
+        return Answer("dropped")
+    if plain.startswith(("是", "对", "好", "行", "中", "可以", "确认")) and len(plain) <= 4:
+        return Answer("chosen")
+    if plain.startswith(("不", "别")) and len(plain) <= 4:
+        return Answer("dropped")
+    parsed = parse(plain, lexicon, now)
+    if parsed.intent not in ("none", "detail", "greet", "thanks"):
+        return Answer("new")
+    return Answer("again")

@@ -1,0 +1,340 @@
+"""Free text → an intent and its references, before anything is looked up in the data.
+
+    text ─ plain.clean ─ slips.correct ─ classify (intent) ─ extract (references)
+
+`parse` is a pure function of the text, the lexicon, `now` and the words that must not
+be "corrected" (the activities' own titles, places and communities); resolving the
+references against the activities is the next step (`resolve`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from bot.chat.understanding import plain, slips
+from bot.chat.understanding.lexicon import Hit, Lexicon
+from bot.domain.checkin_codes import CODE_DIGITS
+from bot.domain.timeparse import DayMention, find_days
+
+# Intents in the order they win when several are heard: a change of mind beats the
+# request it changes (`报名的讲座我去不了了` gives a place up), a question about one's
+# own records beats browsing, browsing comes last.
+PRIORITY = (
+    "checkout", "checkin", "cancel", "leave", "hours", "mine", "help", "register",
+    "signup", "confirm", "attend", "detail", "list",
+)
+CHANGES = frozenset({"signup", "attend", "cancel", "leave", "confirm"})
+# Requests about the bot itself, set aside when the words name an activity.
+_ABOUT_THE_BOT = frozenset({"help", "register"})
+
+_ID_PATTERNS = (
+    re.compile(r"活动\s*#?(\d{1,5})(?![\d号月日点:])"),
+    re.compile(r"(?<![\d月])(\d{1,5})\s*号?\s*活动"),
+    re.compile(r"编号\s*#?(\d{1,5})"),
+    re.compile(r"[【\[#](\d{1,5})[】\]]?"),
+)
+_POSITION = re.compile(r"第\s*(\d{1,2})\s*[个场项]")
+_CODE = re.compile(r"(?<![\d.])(\d{4,8})(?![\d.])")
+_PHONE = re.compile(r"(?<!\d)1\d{10}(?!\d)")
+# Particles that close a phrase without being part of it (`老人的`, `报上了`).
+_TRAILING = frozenset("的了着过吗么个呢没不")
+_CLAUSE = re.compile(r"[^,，。.!！?？;；、]+[,，。.!！?？;；、\s]*")
+_RUN = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]{2,}")
+_HAN_ONE = re.compile(r"[\u4e00-\u9fff]")
+# "有…吗", "有…没有": asking whether there is something is asking for a list.
+_EXISTS = re.compile(r"(?:^|[^没])有(?!事|空|时间)[^,，。]{1,14}?(?:吗|没有|没|不|么|\?)$")
+# A request ending in "…去" / "…来" (`俺带孙子去`) means going.
+_GOING = re.compile(r"[去来](?:了|哈|呀)?$")
+
+
+@dataclass(frozen=True)
+class Refs:
+    """What the words point at, before looking at any activity."""
+
+    ids: tuple[int, ...] = ()  # written as an activity number (`活动3`, `3号活动`, `报名3`)
+    day_or_id: int | None = None  # `6号`: the 6th of the month, or activity 6
+    position: int | None = None  # `第2个`: the second in the list, or activity 2
+    when: DayMention = field(default_factory=DayMention)
+    kinds: frozenset[str] = frozenset()
+    topics: frozenset[str] = frozenset()
+    words: tuple[str, ...] = ()  # words left over, matched against the activities' own text
+    code: str | None = None
+    asks: frozenset[str] = frozenset()  # questions riding along: place, time, length, left, content
+    communities: frozenset[str] = frozenset()  # full names of communities mentioned
+    titled: frozenset[int] = frozenset()  # activities whose whole title was written
+    said: frozenset[str] = frozenset()  # kind and topic words as written (`剃头`)
+    phrases: tuple[str, ...] = ()  # kind and topic words written together, 3+ characters (`文艺汇演`)
+    residue: bool = False  # a single character no step explained (`明天会下雨吗`): maybe not about activities
+    remarks: tuple[str, ...] = ()  # left-over words said aside (`我手艺还行`, `，太冷了`): count only if an activity has them
+
+    def any(self) -> bool:
+        """True when the words point at some activity at all."""
+        return bool(
+            self.ids
+            or self.day_or_id
+            or self.position
+            or self.when
+            or self.kinds
+            or self.topics
+            or self.words
+            or self.communities
+            or self.titled
+        )
+
+    def only_numbers(self) -> bool:
+        """True when an activity is named by a number and nothing else (a misheard digit changes it)."""
+        return bool(self.ids or self.day_or_id or self.position) and not (
+            self.kinds or self.topics or self.words or self.communities or self.when.part or self.when.hour is not None
+        )
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """One message as read: its plain text, the intent heard, and what it refers to."""
+
+    text: str
+    original: str
+    intent: str  # one of PRIORITY, or greet / thanks / none
+    weak: bool  # only weak cues were heard (`有事`, `参加`): ask before changing anything
+    question: bool
+    refs: Refs
+    corrections: tuple[tuple[str, str], ...] = ()
+    hits: tuple[Hit, ...] = ()
+    asks_itself: bool = False  # the request is itself a question (`下周有清扫吗我想去`, `我能参加吗`)
+    proxy: bool = False  # someone else is named as the one to sign up (`帮俺老伴报个名`)
+
+    @property
+    def changes(self) -> bool:
+        return self.intent in CHANGES
+
+
+def classify(hits: Iterable[Hit], weak_words: frozenset[str], skip: frozenset[str] = frozenset()) -> tuple[str, bool]:
+    """The intent the cue words point at (other than `skip`), and whether only weak cues said so."""
+    strong: set[str] = set()
+    weak: set[str] = set()
+    for hit in hits:
+        for category, value in hit.tags:
+            if category == "intent" and value not in skip:
+                (weak if hit.word in weak_words else strong).add(value)
+    for pool, is_weak in ((strong, False), (weak, True)):
+        for intent in PRIORITY:
+            if intent in pool:
+                return intent, is_weak
+    return "none", False
+
+
+def _numbers(text: str, when: DayMention, lexicon: Lexicon) -> tuple[tuple[int, ...], int | None, int | None, list[tuple[int, int]]]:
+    spans: list[tuple[int, int]] = []
+    ids: list[int] = []
+    for pattern in (*_ID_PATTERNS, lexicon.number_after):
+        for match in pattern.finditer(text):
+            ids.append(int(match.group(1)))
+            spans.append(match.span())
+    position = None
+    match = _POSITION.search(text)
+    if match is not None:
+        position = int(match.group(1))
+        spans.append(match.span())
+    day_or_id = when.day_number if when.day_number is not None and when.day_number not in ids else None
+    return tuple(dict.fromkeys(ids)), day_or_id, position, spans
+
+
+def _clauses(text: str) -> list[tuple[int, int]]:
+    """Where each clause of the text starts and ends, its closing mark included."""
+    return [m.span() for m in _CLAUSE.finditer(text)]
+
+
+def _runs(
+    text: str, covered: list[bool], filler: list[bool], substance: list[bool], word_start: list[int]
+) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
+    """Runs of characters (Chinese, digits, letters) no step explained, trimmed of function
+    words (`的`, `一个`): the words that may name an activity, and the remarks (about
+    oneself, `我手艺还行`, or a clause with nothing else in it, `身体不舒服，…`)."""
+    clauses = _clauses(text)
+    runs = []
+    remarks = []
+    residue = False
+    for match in _RUN.finditer("".join(" " if covered[i] else ch for i, ch in enumerate(text))):
+        start, end = match.span()
+        about_me = False
+        while start < end and filler[start]:
+            about_me = about_me or text[start] == "我"
+            start += 1
+        while end > start and filler[end - 1]:
+            if word_start[end - 1] < end - 1:  # the end of a function word of two or more (`什么`)
+                end = max(start, word_start[end - 1])
+            elif text[end - 1] in _TRAILING:
+                end -= 1
+            else:
+                break
+        word = text[start:end]
+        if not _HAN_ONE.search(word):
+            continue
+        if len(word) < 2:
+            residue = residue or not about_me
+            continue
+        clause = next(((a, b) for a, b in clauses if a <= start < b), (0, len(text)))
+        # About oneself, or a clause of its own beside the request: a remark, unless an activity has it.
+        aside = about_me or (any(substance) and not any(substance[clause[0] : clause[1]]))
+        (remarks if aside else runs).append(word)
+    return tuple(runs), tuple(remarks), residue
+
+
+def extract(text: str, intent: str, hits: list[Hit], now: datetime, lexicon: Lexicon, communities: Mapping[str, str] | None = None) -> Refs:
+    """Every reference in the text: numbers, days, kinds, topics, communities, code,
+    questions, and the words left over (matched later against the activities' own text).
+
+    `communities` maps each way of naming a community (`南乾元社区`, `南乾元`) to its name.
+    """
+    when = find_days(text, now)
+    ids, day_or_id, position, number_spans = _numbers(text, when, lexicon)
+    if when.day_number is not None and when.day_number in ids:
+        when = when.without_bare_day()  # `3号活动` is activity 3, not the 3rd
+    covered = [False] * len(text)
+    filler = [False] * len(text)  # function words: part of a left-over run, never its substance
+    topical = [False] * len(text)  # kind and topic words
+    substance = [False] * len(text)  # what makes a clause a request: references and strong cues
+    word_start = list(range(len(text)))  # where the function word covering each character starts
+
+    def cover(start: int, end: int, *marks: list[bool]) -> None:
+        for i in range(start, min(end, len(text))):
+            for mark in marks or (covered,):
+                mark[i] = True
+
+    kinds, topics, asks, said = set(), set(), set(), set()
+    for hit in hits:
+        if all(category == "func" for category, _ in hit.tags):
+            cover(hit.start, hit.end, filler)
+            for i in range(hit.start, hit.end):
+                word_start[i] = min(word_start[i], hit.start)
+            continue
+        cover(hit.start, hit.end)
+        for category, value in hit.tags:
+            if category == "kind":
+                kinds.add(value)
+                said.add(hit.word)
+                cover(hit.start, hit.end, topical, substance)
+            elif category == "topic":
+                topics.add(value)
+                said.add(hit.word)
+                cover(hit.start, hit.end, topical, substance)
+            elif category == "ask":
+                asks.add(value)
+            elif category == "intent" and hit.word not in lexicon.weak:
+                cover(hit.start, hit.end, substance)
+    for start, end in (*when.spans, *number_spans):
+        cover(start, end, covered, substance)
+    code = None
+    if intent in ("checkin", "checkout") or not ids:
+        for match in _CODE.finditer(text):
+            if not _PHONE.fullmatch(match.group(1)) and not any(covered[match.start() : match.end()]):
+                code = match.group(1)
+                cover(*match.span(), covered, substance)
+                break
+    named = set()
+    for alias, name in (communities or {}).items():
+        start = text.find(alias)
+        if start >= 0 and not all(covered[start : start + len(alias)]):
+            named.add(name)
+            cover(start, start + len(alias), covered, substance)
+    words, remarks, residue = _runs(text, covered, filler, substance, word_start)
+    return Refs(
+        ids, day_or_id, position, when, frozenset(kinds), frozenset(topics), words, code, frozenset(asks), frozenset(named),
+        said=frozenset(said),
+        phrases=tuple(p for p in "".join(ch if topical[i] else " " for i, ch in enumerate(text)).split() if len(p) >= 3),
+        residue=residue,
+        remarks=remarks,
+    )
+
+
+def _asks_itself(text: str, hits: list[Hit], intent: str) -> bool:
+    """True when the clause holding the request word is a question (`我能参加吗`)."""
+    for start, end in _clauses(text):
+        clause = text[start:end]
+        if ("吗" in clause or "?" in clause) and any(
+            start <= h.start < end and ("intent", intent) in h.tags for h in hits
+        ):
+            return True
+    return False
+
+
+def parse(
+    text: str,
+    lexicon: Lexicon,
+    now: datetime,
+    protected: Iterable[str] = (),
+    communities: Mapping[str, str] | None = None,
+    titles: Mapping[str, tuple[int, ...]] | None = None,
+    prior: Parsed | None = None,
+) -> Parsed:
+    """Read one message: normalise, correct slips, classify the intent, extract references.
+
+    `protected` words (the activities' titles and places) are never "corrected";
+    `communities` and `titles` (simplified title → activity ids) come from the data. A
+    `prior` reading of the same text that corrected nothing is reused up to the words
+    found (only the references depend on the data then).
+    """
+    if prior is not None and not prior.corrections:
+        original, question, normal, corrections, hits = prior.original, prior.question, prior.text, [], list(prior.hits)
+    else:
+        cleaned = plain.clean(text, lexicon)
+        original, question = cleaned.original, cleaned.question
+        normal, corrections = slips.correct(cleaned.text, lexicon, protected)
+        hits = lexicon.scan(normal)
+    intent, weak = classify(hits, lexicon.weak)
+    refs = extract(normal, intent, hits, now, lexicon, communities)
+    if titles:
+        titled = frozenset(i for title, ids in titles.items() if title in normal for i in ids)
+        if titled:
+            refs = replace(refs, titled=titled)
+    if intent in _ABOUT_THE_BOT and (refs.kinds or refs.topics or refs.titled or refs.words):
+        # `我想学学灭火器咋用` asks about an activity, not how to use the bot.
+        other, other_weak = classify(hits, lexicon.weak, skip=_ABOUT_THE_BOT)
+        if other != "none" or refs.kinds or refs.topics or refs.titled:
+            intent, weak = (other, other_weak) if other != "none" else ("detail", True)
+    if intent == "none" or (weak and intent in ("list", "detail")):
+        intent, weak = _by_shape(normal, question or lexicon.asks(normal), intent, weak)
+    if intent == "none":
+        intent, weak = _without_cue(hits, refs)
+    return Parsed(
+        normal,
+        original,
+        intent,
+        weak,
+        question,
+        refs,
+        tuple(corrections),
+        tuple(hits),
+        asks_itself=intent in CHANGES and _asks_itself(normal, hits, intent),
+        proxy=lexicon.proxy.search(normal) is not None,
+    )
+
+
+def _by_shape(text: str, question: bool, intent: str, weak: bool) -> tuple[str, bool]:
+    """No request word, but the shape says it: `有讲座吗` asks for a list, `…俺带孙子去` is going."""
+    if _EXISTS.search(text):
+        return "list", False
+    if not question and _GOING.search(text):
+        return "attend", False
+    return intent, weak
+
+
+def _without_cue(hits: list[Hit], refs: Refs) -> tuple[str, bool]:
+    """No request word: words about activities are a question about them (weak: they may
+    be chatter, `今天天气不错`); a bare code may be a check-in (weak: ask first); a
+    greeting or thanks is answered kindly."""
+    tags = {category for hit in hits for category, _ in hit.tags}
+    if tags & {"greet", "thanks"} and not (refs.kinds or refs.topics or refs.words or refs.ids or refs.titled or refs.communities):
+        return ("greet" if "greet" in tags else "thanks"), False  # `早上好`: not the morning's activities
+    if refs.code and len(refs.code) == CODE_DIGITS and not refs.any():
+        return "checkin", True  # a bare six-digit number: a check-in code, asked first
+    if refs.any():
+        return "detail", True
+    if "greet" in tags:
+        return "greet", False
+    if "thanks" in tags:
+        return "thanks", False
+    return "none", False

@@ -1,0 +1,158 @@
+"""Normalisation: free text as typed or dictated → the plain form the later steps read.
+
+Each step is a small function of a string, in the order `clean` applies them:
+
+    fold        NFKC (full-width → half-width, `？` → `?`), spaces squeezed
+    simplify    traditional → simplified (OpenCC `t2s`, phrase-aware: 乾元 stays, 乾淨 → 干净)
+    drop_emoji  emoji, WeChat's `[微笑]` codes and `/::)` faces
+    collapse    repetitions from voice input (`报名报名` → `报名`, `我我我` → `我`)
+    plain_words colloquial and Henan words → standard ones (`俺` → `我`, `后晌` → `下午`)
+    drop_fillers voice fillers and particles (`嗯`, `那个`, `就是`, `吧`)
+    digits      Chinese numerals → digits where they are numbers (cn2an: `九五二七` → `9527`,
+                `第二个` → `第2个`), never inside words (`一起`, `一下`, `万一` stay)
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import cn2an
+
+from bot.chat.understanding.lexicon import Lexicon
+
+_SPACES = re.compile(r"\s+")
+_EMOJI = re.compile(
+    "["
+    "\U0001f000-\U0001faff"  # pictographs, emoticons, transport, supplemental symbols
+    "\u2600-\u27bf"  # dingbats and miscellaneous symbols (☀ ✌ ❤)
+    "\u2b00-\u2bff\u2300-\u23ff"  # arrows, stars, clocks
+    "\ufe0f\ufe0e\u200d\u20e3"  # variation selectors, zero-width joiner, keycap
+    "]+"
+)
+# WeChat sends its own faces as text: `[微笑]`, `[Smile]`, `/::)`, `/:rose`.
+_WECHAT_FACE = re.compile(r"\[[\u4e00-\u9fffA-Za-z]{1,6}\]|/:[^\s\u4e00-\u9fff]{1,8}")
+# A unit of two or more characters said twice or more (`报名报名`), one character three
+# times or more (`我我我`), or a stutter on a pronoun or filler (`我我想`).
+_REPEAT_LONG = re.compile(r"([\u4e00-\u9fff]{2,6}?)\1+")
+_REPEAT_ONE = re.compile(r"([\u4e00-\u9fff])\1{2,}")
+_STUTTER = re.compile(r"([我俺你那这就嗯啊呃额])\1")
+# 儿化: `哪儿` → `哪`, `这会儿` → `这会`; never `儿童`, `儿子`, `女儿`.
+_ERHUA = re.compile(r"(?<=[哪这那点会块事空玩天早晚活])儿(?![童子女孙歌])")
+
+_CN_NUM = "零〇一二两三四五六七八九十百千幺"
+# Numerals that are numbers: before a counter or a date/clock word, after a word that
+# takes a number, or the whole message. `一起`, `一下`, `看一看` are not numbers.
+_NUM_BEFORE = re.compile(f"(?<![星期周拜{_CN_NUM}])([{_CN_NUM}]+)(?=号|个|位|次|月|日|点半|点钟|点|小时|天|名|人|场|期)")
+_NUM_AFTER = re.compile(
+    f"(?<=第|码|号|到|退|名|消|假|认|情|动|号)\\s*([{_CN_NUM}]{{1,12}})"
+    f"(?![{_CN_NUM}]|起|下|样|直|定|些|共|切|般|块|同|旦)"
+)
+_NUM_ALONE = re.compile(f"^([{_CN_NUM}]{{1,12}})$")
+# A run of digits said one by one (`九五二七`, a code): each numeral is its digit.
+_DIGIT_RUN = re.compile("^[零〇一二三四五六七八九幺两]{3,}$")
+_DIGIT_OF = {
+    "零": "0", "〇": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7",
+    "八": "8", "九": "9",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """The normalised text, and what normalising it noticed."""
+
+    text: str
+    question: bool  # a `?` or `吗` was written
+    original: str
+
+
+def fold(text: str) -> str:
+    """NFKC (full-width digits, letters, spaces and marks → half-width), spaces squeezed, trimmed."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text or "")).strip()
+
+
+def simplify(text: str, lexicon: Lexicon) -> str:
+    """Traditional → simplified characters (OpenCC's phrase-aware `t2s`)."""
+    if text.isascii():
+        return text
+    return lexicon.t2s(text)
+
+
+def drop_emoji(text: str) -> str:
+    """Emoji and WeChat's faces out; the words around them stay."""
+    return _SPACES.sub(" ", _WECHAT_FACE.sub(" ", _EMOJI.sub(" ", text))).strip()
+
+
+def collapse(text: str) -> str:
+    """Repetitions from voice input: `报名报名报名` → `报名`, `我我我想去` → `我想去`.
+
+    Doubled single characters are kept (`看看`, `妈妈`, `天天` mean something), except
+    stutters on pronouns and fillers.
+    """
+    text = _REPEAT_LONG.sub(r"\1", text)
+    text = _REPEAT_ONE.sub(r"\1", text)
+    return _STUTTER.sub(r"\1", text)
+
+
+def plain_words(text: str, lexicon: Lexicon) -> str:
+    """Colloquial and Henan words → the standard words the vocabulary is written in."""
+    text = lexicon.colloquial.sub(lambda m: lexicon.colloquial_map[m.group(0)], text)
+    return _ERHUA.sub("", text)
+
+
+def drop_fillers(text: str, lexicon: Lexicon) -> str:
+    """Voice fillers and particles out (`嗯`, `那个`, `就是`, `吧`)."""
+    return _SPACES.sub(" ", lexicon.fillers.sub(" ", text)).strip()
+
+
+def _number(numeral: str) -> str:
+    if _DIGIT_RUN.match(numeral) and "十" not in numeral:
+        return "".join(_DIGIT_OF[ch] for ch in numeral)
+    try:
+        return str(cn2an.cn2an(numeral, "smart"))
+    except (ValueError, KeyError):
+        return numeral
+
+
+def _counted(match: re.Match) -> str:
+    numeral = match.group(1)
+    # "一个" / "一位" is "a", not a count: `算我一个`, `报一个` stay words.
+    if numeral == "一" and text_after(match) in _A_ONE:
+        return numeral
+    return _number(numeral)
+
+
+def text_after(match: re.Match) -> str:
+    return match.string[match.end(1) : match.end(1) + 1]
+
+
+_A_ONE = frozenset("个位次名人场期")
+
+
+def digits(text: str) -> str:
+    """Chinese numerals that are numbers → digits (`签到九五二七` → `签到9527`, `三号` → `3号`)."""
+    if not any(ch in _CN_NUM for ch in text):
+        return text
+    text = _NUM_ALONE.sub(lambda m: _number(m.group(1)), text)
+    text = _NUM_BEFORE.sub(_counted, text)
+    return _NUM_AFTER.sub(lambda m: _number(m.group(1)), text)
+
+
+def is_question(text: str) -> bool:
+    """A `?` or `吗`: the message asks rather than requests."""
+    return "?" in text or "吗" in text
+
+
+def clean(text: str, lexicon: Lexicon) -> Cleaned:
+    """Every normalisation step, in order."""
+    original = fold(text)
+    out = simplify(original, lexicon)
+    out = drop_emoji(out)
+    out = collapse(out)
+    out = plain_words(out, lexicon)
+    question = is_question(out)
+    out = drop_fillers(out, lexicon)
+    out = collapse(out)
+    out = digits(out)
+    return Cleaned(out, question, original)

@@ -1,0 +1,296 @@
+"""Resolution: a parsed message + the activities + the person's places → what to do (SPEC §9).
+
+Cancel, 请假 and confirm look among the person's own places; a sign-up among open
+activities the person does not hold. One candidate the words clearly select → act.
+Several → choose from a numbered list. Only weak cue words, or words no activity
+explains, → ask yes or no first. None → say so, change nothing, offer what is near.
+A number that reads both as an activity and as a day (`报名6号`) is asked about unless
+only one reading finds something. Pure: the caller reads the data and renders texts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from bot.chat.understanding.lexicon import Lexicon
+from bot.chat.understanding.parse import Parsed, Refs
+from bot.chat.understanding.world import Item, World
+from bot.domain.timeparse import DayMention, part_of_day
+
+WORDS = {
+    "signup": "报名",
+    "cancel": "取消",
+    "leave": "请假",
+    "confirm": "确认",
+    "list": "活动",
+    "detail": "活动",
+    "mine": "我的报名",
+    "hours": "时长",
+    "checkin": "签到",
+    "checkout": "签退",
+    "help": "帮助",
+    "register": "注册",
+}
+MAX_OPTIONS = 6
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the bot does with one message.
+
+    outcome: `act` (run the handler of `word` with `args`, or the list narrowed to
+    `only`), `ask` (yes or no about `ids[0]`), `choose` (which of `ids`), `refuse`
+    (say why, change nothing; `ids` are activities offered instead), `reply` (a
+    greeting or thanks), or `none` (not understood: the usual hint).
+    """
+
+    outcome: str
+    intent: str
+    word: str = ""
+    args: str = ""
+    ids: tuple[int, ...] = ()
+    only: tuple[int, ...] | None = None
+    reason: str = ""  # why a refusal: not_found, none_held, nothing_open, past, cancelled, closed, held, not_held
+    about: int | None = None  # the activity a refusal is about
+    answers: tuple[str, ...] = ()  # questions riding along, to answer about ids[0] (place, time…)
+
+
+@dataclass(frozen=True)
+class Match:
+    items: list[Item]
+    explained: bool  # every left-over word was found in some activity's text
+
+
+def _on_day(item: Item, when: DayMention) -> bool:
+    return any(item.start.date() <= day <= item.end.date() for day in when.days)
+
+
+def _kind_score(item: Item, refs: Refs, lexicon: Lexicon) -> float:
+    """2 for the kind named, 1 for a kind close to it (`消防课` for a training), else 0."""
+    score = 0.0
+    for kind in refs.kinds:
+        if item.kind == kind:
+            score = max(score, 2.0)
+        elif item.kind in lexicon.kind_near.get(kind, ()):
+            score = max(score, 1.0)
+    return score
+
+
+def _topic_score(item: Item, refs: Refs, lexicon: Lexicon) -> float:
+    """2 per topic named whose words the activity's text contains (`剃头` finds 义务理发)."""
+    return 2.0 * sum(1 for topic in refs.topics if any(word in item.text for word in lexicon.topics[topic]))
+
+
+def with_remarks(refs: Refs, world: World) -> Refs:
+    """Remarks count as words when some activity has them (`打太极的那个，算我一个`)."""
+    mentioned = tuple(r for r in refs.remarks if world.mentioned(r))
+    if not mentioned:
+        return refs
+    return replace(refs, words=refs.words + mentioned, remarks=tuple(r for r in refs.remarks if r not in mentioned))
+
+
+def select(pool: Sequence[Item], refs: Refs, world: World, lexicon: Lexicon) -> Match:
+    """The activities of `pool` the references point at: all that pass the precise ones
+    (day, part of day, hour, community), then the best by kind, topic, title and words."""
+    refs = with_remarks(refs, world)
+    when = refs.when
+    scored: list[tuple[float, Item]] = []
+    for item in pool:
+        if when.days and not _on_day(item, when):
+            continue
+        if when.part and part_of_day(item.start.hour) != when.part:
+            continue
+        if when.hour is not None and item.start.hour != when.hour:
+            continue
+        if refs.communities and item.community not in refs.communities:
+            continue
+        score = 0.0
+        if refs.topics:
+            topic = _topic_score(item, refs, lexicon)
+            if not topic:
+                continue
+            score += topic
+        words = world.word_score(item, refs.words)
+        score += words
+        if refs.kinds:
+            kind = _kind_score(item, refs, lexicon)
+            if not kind and not (score or item.id in refs.titled):
+                continue  # the kind decides, unless other words find it (`剪纸的课` is no lecture)
+            score += kind
+        # A long word said as it is written in the activity (`文艺汇演`) weighs like its own words.
+        score += world.word_score(item, refs.phrases)
+        if item.id in refs.titled:
+            score += 5  # its whole title was written
+        scored.append((score, item))
+    if not scored:
+        return Match([], not refs.words)
+    best_score = max(s for s, _ in scored)
+    best = [item for s, item in scored if s == best_score]
+    explained = bool(refs.titled & {i.id for i in best}) or all(any(world.explains(item, word) for item in best) for word in refs.words)
+    if refs.words and best_score == 0 and not (refs.kinds or refs.topics or when or refs.communities or refs.titled):
+        return Match([], False)  # nothing but words, and no activity has them
+    return Match(best, explained)
+
+
+def _readings(pool: Sequence[Item], refs: Refs, world: World, lexicon: Lexicon) -> Match:
+    """Every reading of the numbers: `6号` is the 6th or activity 6, `第2个` the second
+    listed or activity 2; the candidates of all readings together."""
+    if refs.ids:
+        items = [i for i in pool if i.id in refs.ids]
+        rest = replace(refs, ids=())
+        if not rest.any():
+            return Match(items, True)
+        found = select(items, rest, world, lexicon)
+        return found if found.items else Match(items, False)
+    if refs.day_or_id is not None:
+        as_day = select(pool, refs, world, lexicon)
+        not_day = replace(refs, day_or_id=None, when=refs.when.without_bare_day())
+        numbered = [i for i in pool if i.id == refs.day_or_id]
+        as_id = select(numbered, not_day, world, lexicon).items if not_day.any() else numbered
+        found = {item.id: item for item in (*as_day.items, *as_id)}
+        return Match(sorted(found.values(), key=lambda i: (i.start, i.id)), as_day.explained or bool(as_id))
+    if refs.position is not None:
+        rest = replace(refs, position=None)
+        listed = world.upcoming[refs.position - 1 : refs.position]
+        pooled = {i.id for i in pool}
+        found = {item.id: item for item in (*[i for i in pool if i.id == refs.position], *[i for i in listed if i.id in pooled])}
+        items = list(found.values())
+        return select(items, rest, world, lexicon) if rest.any() else Match(items, True)
+    return select(pool, refs, world, lexicon)
+
+
+def near(world: World, refs: Refs, lexicon: Lexicon, exclude: Sequence[int] = ()) -> tuple[int, ...]:
+    """Up to three open activities close to what was asked: the same kind or topic on
+    other days, else the soonest."""
+    open_ids = {i.id for i in world.open}
+    pool = [i for i in world.upcoming if i.id not in exclude and i.id in open_ids]
+    if refs.kinds or refs.topics or refs.words:
+        loose = replace(refs, ids=(), day_or_id=None, position=None, when=DayMention(), communities=frozenset())
+        found = select(pool, loose, world, lexicon).items
+        if found:
+            return tuple(i.id for i in found[:3])
+    if refs.when.days:
+        day = refs.when.days[0]
+        pool = sorted(pool, key=lambda i: (abs((i.start.date() - day).days), i.start))
+    return tuple(i.id for i in pool[:3])
+
+
+def _why_not(item: Item, world: World, intent: str) -> str:
+    if intent == "signup" and item.id in world.held:
+        return "held"
+    if item.status == "cancelled":
+        return "cancelled"
+    if item.status != "published" or item.start <= world.now:
+        return "past"
+    if intent == "signup" and item.deadline <= world.now:
+        return "closed"
+    return "not_held"
+
+
+def _change(parsed: Parsed, intent: str, pool: list[Item], world: World, lexicon: Lexicon) -> Decision:
+    """Sign-up, cancel, 请假, confirm: act only on one clearly selected candidate.
+
+    The words are matched against every activity first, then narrowed to those this
+    request may act on (`pool`): words that fit something else as well (`下礼拜的讲座`
+    when one of two is already held) ask before acting; words that fit only something
+    else say why not (`取消敬老院` when one holds no place there).
+    """
+    word = WORDS[intent]
+    refs = parsed.refs
+    if not refs.any():
+        if parsed.weak:
+            return Decision("none", "none")  # `算了`, `我生病了`: not a request on its own
+        if not pool:
+            reason = "nothing_open" if intent == "signup" else "none_held"
+            return Decision("refuse", intent, word, reason=reason, ids=near(world, refs, lexicon))
+        if len(pool) == 1:
+            return Decision("ask", intent, word, ids=(pool[0].id,))
+        return Decision("choose", intent, word, ids=tuple(i.id for i in pool[:MAX_OPTIONS]))
+    if intent == "signup" and parsed.proxy:
+        return Decision("refuse", intent, word, reason="proxy")
+    match = _readings(world.items, refs, world, lexicon)
+    eligible = {i.id for i in pool}
+    fit = [i for i in match.items if i.id in eligible]
+    # A sign-up whose words fit something else still on as well (a lecture already held): ask.
+    others = [i for i in match.items if i.id not in eligible and i.status == "published" and i.end > world.now and intent == "signup"]
+    if len(fit) == 1:
+        item = fit[0]
+        if parsed.weak or not match.explained or others or parsed.asks_itself:
+            return Decision("ask", intent, word, ids=(item.id,))
+        return Decision("act", intent, word, args=str(item.id), ids=(item.id,), answers=tuple(sorted(refs.asks)))
+    if fit:
+        return Decision("choose", intent, word, ids=tuple(i.id for i in fit[:MAX_OPTIONS]))
+    if len(match.items) == 1:
+        item = match.items[0]
+        reason = _why_not(item, world, intent)
+        if reason == "held":  # the command says so, with the place in line if waiting
+            return Decision("act", intent, word, args=str(item.id), ids=(item.id,))
+        offer = near(world, refs, lexicon, (item.id,)) if intent == "signup" else ()
+        return Decision("refuse", intent, word, reason=reason, about=item.id, ids=offer)
+    reason = "not_found" if intent == "signup" or not match.items else "not_held_these"
+    return Decision("refuse", intent, word, reason=reason, ids=near(world, refs, lexicon) if intent == "signup" else ())
+
+
+def _browse(parsed: Parsed, world: World, lexicon: Lexicon) -> Decision:
+    """A list of activities, narrowed by what was said, or one activity in full."""
+    refs = parsed.refs
+    intent = parsed.intent
+    if not refs.any():
+        return Decision("act", "list", "活动") if intent == "list" else Decision("none", "none")
+    upcoming = {i.id for i in world.upcoming}
+    pool = world.upcoming if intent == "list" and not refs.ids else [*world.upcoming, *[i for i in world.items if i.id not in upcoming]]
+    if parsed.weak and lexicon.date_question.search(parsed.text) and not (refs.kinds or refs.topics or refs.words or refs.titled):
+        return Decision("none", "none")  # `今天几号了` asks the date, not for activities
+    match = _readings(pool, refs, world, lexicon)
+    # Only a day or a place named, and something else said: chatter (`我叫张秀兰，住夕阳楼`).
+    day_or_place_only = not (refs.kinds or refs.topics or refs.words or refs.titled or refs.ids)
+    if parsed.weak and (not match.explained or (day_or_place_only and (refs.residue or refs.remarks))):
+        return Decision("none", "none")  # no request word and words no activity has: chatter
+    if not match.items:
+        return Decision("refuse", intent, "活动", reason="not_found", ids=near(world, refs, lexicon))
+    if len(match.items) == 1 and intent == "detail":
+        return Decision("act", "detail", "活动", args=str(match.items[0].id), ids=(match.items[0].id,))
+    return Decision("act", "list", "活动", only=tuple(i.id for i in match.items))
+
+
+def decide(parsed: Parsed, world: World, lexicon: Lexicon) -> Decision:
+    """What to do with one parsed message."""
+    parsed = replace(parsed, refs=with_remarks(parsed.refs, world))
+    intent = parsed.intent
+    refs = parsed.refs
+    if intent in ("greet", "thanks"):
+        return Decision("reply", intent)
+    if intent == "none":
+        return Decision("none", "none")
+    if intent in ("help", "register", "hours", "mine"):
+        return Decision("act", intent, WORDS[intent])
+    if intent in ("checkin", "checkout"):
+        if refs.code:
+            if parsed.weak:
+                return Decision("ask", intent, WORDS[intent], args=refs.code)
+            return Decision("act", intent, WORDS[intent], args=refs.code)
+        if parsed.weak:
+            return _browse(replace(parsed, intent="detail"), world, lexicon) if refs.any() else Decision("none", "none")
+        return Decision("act", intent, WORDS[intent])
+    if intent in ("list", "detail"):
+        return _browse(parsed, world, lexicon)
+    if intent == "attend":
+        going = {i.id for i in world.items if world.held.get(i.id) == "confirmed" and i.end > world.now}
+        if going and refs.any():
+            match = _readings(world.items, refs, world, lexicon)
+            if len(match.items) == 1 and match.items[0].id in going and match.explained:
+                item = match.items[0]
+                return Decision("act", "confirm", "确认", args=str(item.id), ids=(item.id,), answers=tuple(sorted(refs.asks)))
+        intent = "signup"
+        parsed = replace(parsed, intent="signup")
+    if intent == "signup":
+        pool = [i for i in world.open if i.id not in world.held]
+        if parsed.question and not refs.any():
+            return Decision("act", "list", "活动")  # `能报名吗?`: show what there is
+        return _change(parsed, intent, pool, world, lexicon)
+    if intent == "confirm":
+        held = [i for i in world.items if i.id in world.held and i.end > world.now]
+    else:  # a place is given up before the start only
+        held = [i for i in world.items if i.id in world.held and i.start > world.now]
+    return _change(parsed, intent, held, world, lexicon)

@@ -1,0 +1,188 @@
+"""What the words are resolved against: the activities (from the domain's catalogue) and
+the person's own places (`signups.mine`), in a form the pure steps can read."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+
+from bot.chat.understanding.lexicon import Lexicon
+from bot.domain.communities import aliases as community_aliases
+from bot.domain.timefmt import to_local
+
+
+@dataclass(frozen=True, eq=False)  # one object per activity: compared by identity (fast)
+class Item:
+    """One activity as the reading sees it (times are Shanghai wall-clock, naive)."""
+
+    id: int
+    kind: str
+    title: str
+    content: str
+    place: str
+    community: str  # "" for the whole subdistrict
+    start: datetime
+    end: datetime
+    deadline: datetime
+    status: str
+    capacity: int
+    taken: int
+    hours: object
+    text: str  # title, content, place and community, simplified, for matching words
+    plain_title: str = ""  # the title, simplified
+
+    @property
+    def left(self) -> int:
+        return max(0, self.capacity - self.taken)
+
+
+def item_from_row(row, lexicon: Lexicon) -> Item:  # type: ignore[no-untyped-def]
+    """A catalogue row (`bot.domain.activities.catalogue`) as an Item."""
+    community = row.community or ""
+    text = lexicon.t2s(" ".join((row.title, row.content or "", row.place, community)))
+    return Item(
+        id=row.id,
+        kind=row.kind,
+        title=row.title,
+        content=row.content or "",
+        place=row.place,
+        community=community,
+        start=to_local(row.start_at).replace(tzinfo=None),
+        end=to_local(row.end_at).replace(tzinfo=None),
+        deadline=to_local(row.deadline_at).replace(tzinfo=None),
+        status=row.status,
+        capacity=row.capacity,
+        taken=row.taken,
+        hours=row.hours,
+        text=text,
+        plain_title=lexicon.t2s(row.title),
+    )
+
+
+def _han(gram: str) -> bool:
+    return all("\u4e00" <= ch <= "\u9fff" for ch in gram)
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1) if not text[i].isspace() and not text[i + 1].isspace()}
+
+
+class Catalogue:
+    """The activities and what matching needs of them (character pairs, their weights, names),
+    built once for a list of activities and kept while the list is the same."""
+
+    def __init__(self, items: list[Item]) -> None:
+        self.items = items
+
+    @cached_property
+    def by_id(self) -> dict[int, Item]:
+        return {item.id: item for item in self.items}
+
+    @cached_property
+    def protected(self) -> tuple[str, ...]:
+        """Titles, places and communities as written: never "corrected" as slips."""
+        names: set[str] = set()
+        for item in self.items:
+            names.update((item.title, item.place, item.community))
+        names.discard("")
+        return tuple(names)
+
+    @cached_property
+    def titles(self) -> dict[str, tuple[int, ...]]:
+        """Each activity's title, simplified (as messages are) → the activities bearing it."""
+        titles: dict[str, list[int]] = {}
+        for item in self.items:
+            titles.setdefault(item.plain_title or item.title, []).append(item.id)
+        return {title: tuple(ids) for title, ids in titles.items() if len(title) >= 2}
+
+    @cached_property
+    def communities(self) -> dict[str, str]:
+        """Each way of naming a community (`南乾元社区`, `南乾元`) → its name, longest first."""
+        aliases = {}
+        for name in {item.community for item in self.items if item.community}:
+            for alias in community_aliases(name):
+                aliases.setdefault(alias, name)
+        return dict(sorted(aliases.items(), key=lambda kv: len(kv[0]), reverse=True))
+
+    @cached_property
+    def grams(self) -> dict[int, frozenset[str]]:
+        return {item.id: frozenset(_bigrams(item.text)) for item in self.items}
+
+    @cached_property
+    def weights(self) -> dict[str, float]:
+        counts: Counter[str] = Counter()
+        for grams in self.grams.values():
+            counts.update(grams)
+        total = max(1, len(self.items))
+        # A pair most activities share (`社区`, `活动`) tells them apart no better than nothing.
+        return {gram: math.log((total + 1) / count) if count * 2 <= total or total < 4 else 0.0 for gram, count in counts.items()}
+
+
+_cached: tuple[tuple, Catalogue] | None = None
+
+
+def catalogue_of(rows: list, lexicon: Lexicon) -> Catalogue:
+    """The catalogue of these rows (`activities.catalogue`), reused while they do not change."""
+    global _cached
+    key = tuple(rows)
+    cached = _cached
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    catalogue = Catalogue([item_from_row(row, lexicon) for row in rows])
+    _cached = (key, catalogue)
+    return catalogue
+
+
+class World:
+    """The activities, the person's places (read only when a request needs them) and now."""
+
+    def __init__(
+        self, items: list[Item] | Catalogue, now: datetime, load_held: Callable[[], Mapping[int, str]] | None = None
+    ) -> None:
+        self.catalogue = items if isinstance(items, Catalogue) else Catalogue(items)
+        self.items = self.catalogue.items
+        self.now = now  # Shanghai wall-clock, naive
+        self._load_held = load_held or dict
+        self.by_id = self.catalogue.by_id
+        self.protected = self.catalogue.protected
+        self.titles = self.catalogue.titles
+        self.communities = self.catalogue.communities
+
+    @cached_property
+    def held(self) -> Mapping[int, str]:
+        """Activity id → `confirmed` or `waitlisted`, for the person's places not yet ended."""
+        return self._load_held()
+
+    @cached_property
+    def upcoming(self) -> list[Item]:
+        """Published activities not yet started, soonest first (the order `活动` lists them)."""
+        return sorted((i for i in self.items if i.status == "published" and i.start > self.now), key=lambda i: (i.start, i.id))
+
+    @cached_property
+    def open(self) -> list[Item]:
+        """Activities one can sign up for now."""
+        return [i for i in self.items if i.status == "published" and i.deadline > self.now and i.end > self.now]
+
+    def word_score(self, item: Item, words: Iterable[str]) -> float:
+        """How strongly left-over words point at this activity (rarer shared pairs weigh more)."""
+        grams = self.catalogue.grams.get(item.id, frozenset())
+        weights = self.catalogue.weights
+        score = 0.0
+        for word in words:
+            score += sum(weights.get(g, 0.0) for g in _bigrams(word) if g in grams)
+        return score
+
+    def mentioned(self, word: str) -> bool:
+        """True when some activity's text explains the word (see `explains`)."""
+        return any(self.explains(item, word) for item in self.items)
+
+    def explains(self, item: Item, word: str) -> bool:
+        """True when the activity's text shares with the word a telling pair of Chinese
+        characters (`号院` for `3号院`; `3号` alone could be any number 3)."""
+        grams = self.catalogue.grams.get(item.id, frozenset())
+        weights = self.catalogue.weights
+        return any(g in grams and weights.get(g, 0.0) > 0 and _han(g) for g in _bigrams(word))
