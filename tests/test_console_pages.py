@@ -238,3 +238,17 @@ def test_a_long_roster_is_paged_with_the_numbers_of_the_whole_list(app, wx, offi
     assert first.count('<span class="badge ok">已报名</span>') == 200 and "候补第" not in first and "第 1 / 2 页" in first
     second = client.get(f"/console/activities/{big}?page=2").get_data(as_text=True)
     assert "已报名</span>" not in second and "候补第 1 位" in second and "候补第 5 位" in second
+
+
+def test_a_family_member_reads_with_their_proxy_on_the_roster_and_the_sheet(app, wx, office, make_activity):
+    from tests.test_family import add_member
+
+    wx.register(name="赵六", phone="13700137000", user="parent")
+    add_member(wx, "小明", user="parent")
+    reading = make_activity("儿童读书会", kind="culture", community_id=office["communities"][0])
+    assert "小明：报名成功" in wx.say(f"报名 {reading} 小明", user="parent")
+    client = sign_in(app, wx, "admin")
+    for path in (f"/console/activities/{reading}", f"/console/activities/{reading}/sign-in-sheet"):
+        html = client.get(path).get_data(as_text=True)
+        assert "小明（代报：赵六）" in html and "137****7000" in html, path
+    assert "小明（代报：赵六）" in client.get(f"/console/activities/{reading}/roster.csv").get_data(as_text=True)
