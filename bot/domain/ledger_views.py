@@ -65,21 +65,47 @@ def by_activity(session: Session, scope: int | None, number: int = 0, q: str = "
 
 
 def activity_entries(session: Session, activity_id: int, number: int = 0, size: int = 100) -> Page:
-    """One activity's ledger, entry by entry (credits and signed corrections)."""
-    author = select(Resident.name).where(Resident.id == HourEntry.author_id).correlate(HourEntry).scalar_subquery()
-    rows = (
-        select(HourEntry, Resident.volunteer_no, Resident.name, author.label("author"), Resident.proxy_id, _PROXY.name)
+    """One activity's ledger, entry by entry (credits and signed corrections), as plain rows."""
+    count = select(func.count()).select_from(HourEntry).where(HourEntry.activity_id == activity_id)
+    total = session.execute(count).scalar_one()
+    pages = max(1, -(-total // size))
+    number = min(max(number, 0), pages - 1)
+    # The page's entries first, then their people and authors (not for every entry skipped).
+    ids = (
+        select(HourEntry.id).where(HourEntry.activity_id == activity_id).order_by(HourEntry.id).offset(number * size).limit(size)
+    ).subquery()
+    author = aliased(Resident)
+    rows = session.execute(
+        select(
+            HourEntry.kind,
+            HourEntry.hours,
+            HourEntry.reason,
+            HourEntry.created_at,
+            Resident.volunteer_no,
+            Resident.name,
+            Resident.proxy_id,
+            _PROXY.name,
+            author.name,
+        )
+        .join(ids, ids.c.id == HourEntry.id)
         .join(Resident, Resident.id == HourEntry.resident_id)
         .outerjoin(_PROXY, _PROXY.id == Resident.proxy_id)
-        .where(HourEntry.activity_id == activity_id)
+        .outerjoin(author, author.id == HourEntry.author_id)
         .order_by(HourEntry.id)
-    )
-    count = select(func.count()).select_from(HourEntry).where(HourEntry.activity_id == activity_id)
-    page = _paged(session, count, rows, number, size)
+    ).all()
     shown = [
-        (entry, number_, _name(name, proxy_id, proxy), author_name) for entry, number_, name, author_name, proxy_id, proxy in page.rows
+        {
+            "kind": kind,
+            "hours": hours,
+            "reason": reason,
+            "created_at": at,
+            "volunteer_no": no,
+            "name": _name(name, proxy_id, proxy),
+            "author": by,
+        }
+        for kind, hours, reason, at, no, name, proxy_id, proxy, by in rows
     ]
-    return Page(shown, page.number, page.pages, page.total)
+    return Page(shown, number, pages, total)
 
 
 def by_person(session: Session, scope: int | None, number: int = 0, q: str = "", size: int = PAGE_SIZE) -> Page:
@@ -101,7 +127,9 @@ def by_person(session: Session, scope: int | None, number: int = 0, q: str = "",
         where.append(Resident.community_id == scope)
     if q.strip():
         text = q.strip()
-        where.append(Resident.name.contains(text, autoescape=True) | Resident.volunteer_no.startswith(text.upper(), autoescape=True))
+        where.append(
+            Resident.name.contains(text, autoescape=True) | Resident.volunteer_no.startswith(text.upper(), autoescape=True)
+        )
     count = select(func.count()).select_from(Resident).where(*where)
     total_people = session.execute(count).scalar_one()
     pages = max(1, -(-total_people // size))
@@ -125,5 +153,7 @@ def by_person(session: Session, scope: int | None, number: int = 0, q: str = "",
         .order_by(Resident.id)
     ).all()
     page = Page(rows, number, pages, total_people)
-    shown = [(rid, no, _name(name, proxy_id, proxy), community, n, t) for rid, no, name, community, n, t, proxy_id, proxy in page.rows]
+    shown = [
+        (rid, no, _name(name, proxy_id, proxy), community, n, t) for rid, no, name, community, n, t, proxy_id, proxy in page.rows
+    ]
     return Page(shown, page.number, page.pages, page.total)
