@@ -86,9 +86,9 @@ def fake_call(url: str, path: str, payload: dict | None = None) -> dict:
     return result
 
 
-def serve(target: str, env: dict, workers: int = 2, threads: int = 4) -> tuple[subprocess.Popen, int]:
-    """Serve a WSGI `target` with gunicorn (gthread) on a free local port; wait until /healthz answers."""
-    port = free_port()
+def serve(target: str, env: dict, workers: int = 2, threads: int = 4, port: int | None = None) -> tuple[subprocess.Popen, int]:
+    """Serve a WSGI `target` with gunicorn (gthread) on `port` (a free local one by default); wait until /healthz answers."""
+    port = port or free_port()
     command = [
         str(BIN / "gunicorn"),
         "--workers", str(workers),

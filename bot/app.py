@@ -13,6 +13,7 @@ from bot.cli import register_cli
 from bot.domain import residents
 from bot.runtime.services import Services
 from bot.web import records, sandbox
+from bot.web.console import init_console
 from bot.wechat import webhook
 from config import Settings
 from handlers import (
@@ -22,6 +23,7 @@ from handlers import (
     broadcast,
     checkin,
     common,
+    console_login,
     family,
     hours,
     organizer_cancel,
@@ -48,6 +50,7 @@ FEATURES = (
     privacy,
     checkin,
     hours,
+    console_login,
 )
 
 
@@ -91,6 +94,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     understanding.prepare()  # the vocabulary tables, once per process (shared after a fork)
     app.register_blueprint(sandbox.bp)
     app.register_blueprint(records.bp)
+    # CSRF on every form of the app but WeChat's webhook, which is signature-checked.
+    init_console(app, exempt=[webhook.bp])
     register_cli(app)
 
     @app.get("/healthz")

@@ -62,6 +62,9 @@ class Settings:
     SWEEP_INTERVAL: str = "30s"
     BROADCAST_BATCH_SIZE: str = "500"
     LOG_LEVEL: str = "INFO"
+    # How many reverse proxies stand in front of the app (0: none). The console then trusts
+    # their X-Forwarded-For/-Proto/-Host, so it sees https and the visitor's address.
+    TRUSTED_PROXIES: str = "0"
     extra: dict = field(default_factory=dict, compare=False, repr=False)
 
     # Settings that have no safe default in production.
@@ -124,6 +127,7 @@ class Settings:
             "sweep_interval": "SWEEP_INTERVAL",
             "auto_close_after": "AUTO_CLOSE_AFTER",
             "broadcast_batch_size": "BROADCAST_BATCH_SIZE",
+            "trusted_proxies": "TRUSTED_PROXIES",
         }
         for prop, name in derived.items():
             try:
@@ -179,6 +183,14 @@ class Settings:
         value = int(self.BROADCAST_BATCH_SIZE)
         if value < 1:
             raise ValueError("BROADCAST_BATCH_SIZE must be a positive number")
+        return value
+
+    @property
+    def trusted_proxies(self) -> int:
+        """Reverse proxies in front of the app whose X-Forwarded-* headers are believed."""
+        value = int(self.TRUSTED_PROXIES)
+        if value < 0:
+            raise ValueError("TRUSTED_PROXIES must be 0 or more")
         return value
 
     @property

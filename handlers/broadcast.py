@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.chat.context import Context
 from bot.chat.reply import Reply
 from bot.chat.router import Router
-from bot.domain import broadcasts
+from bot.domain import audit, broadcasts
 from bot.domain.errors import UserError
 from bot.domain.roles import require_organizer
 from bot.domain.timefmt import fmt
@@ -28,6 +28,9 @@ def notify_participants(ctx: Context) -> Reply:
         return Reply(texts.NOTIFY_NOBODY.format(id=result.activity_id))
     if result.created == 0:
         return Reply(texts.NOTIFY_REPEAT.format(id=result.activity_id))
+    audit.record(
+        ctx.session, ctx.resident, "chat", "notify", object_type="activity", object_id=result.activity_id, summary=ctx.intent.rest[:200]
+    )
     return Reply(texts.NOTIFY_DONE.format(id=result.activity_id, title=result.title, count=result.created))
 
 
@@ -53,6 +56,8 @@ def broadcast_confirm(ctx: Context) -> Reply:
     if ctx.text != texts.CONFIRM_WORD:
         return Reply(texts.BROADCAST_CONFIRM_AGAIN + _ask(data))
     broadcast = broadcasts.confirm(ctx.session, ctx.resident, data["audience"], data["text"])
+    summary = f"{data['label']} {broadcast.total} 人：{broadcast.text[:60]}"
+    audit.record(ctx.session, ctx.resident, "chat", "broadcast", object_type="broadcast", object_id=broadcast.id, summary=summary)
     ctx.commit()
     ctx.conversations.clear()
     broadcasts.start_fan_out(ctx.redis, broadcast.id, ctx.settings.notice_claim_timeout)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from bot.chat.context import Context
 from bot.chat.reply import Reply
 from bot.chat.router import Router
-from bot.domain import attendance, checkin_codes, residents
+from bot.domain import attendance, audit, checkin_codes, residents
 from bot.domain.attendance import Attendance
 from bot.domain.checkin_codes import CodeGuard
 from bot.domain.errors import CheckinRefused, UserError
@@ -106,7 +106,10 @@ def checkout_code(ctx: Context) -> Reply:
 def checkin_code_show(ctx: Context) -> Reply:
     """Organizer: the activity's check-in code and a link to its QR image."""
     activity = organizer_activity(ctx.session, ctx.resident, "签到码", ctx.intent.number if ctx.intent else None)
+    had_code = activity.checkin_code is not None
     activity = checkin_codes.ensure_code(ctx.session, activity.id)
+    if not had_code:
+        audit.record(ctx.session, ctx.resident, "chat", "checkin_code", activity=activity)
     ctx.commit()  # the code is kept even if making the QR link fails below
     url = checkin_qr.link(ctx.services, activity)
     return Reply(

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from bot.chat.context import Context
 from bot.chat.reply import Reply
 from bot.chat.router import Router
-from bot.domain import activities, certificates, disputes, family_signups, hours
+from bot.domain import activities, audit, certificates, disputes, family_signups, hours
 from bot.domain.errors import UserError
 from bot.domain.roles import is_organizer, organizer_activity, require_organizer
 from bot.domain.timefmt import fmt_hours, to_local
@@ -72,6 +72,7 @@ def close_activity(ctx: Context) -> Reply:
     activity = organizer_activity(ctx.session, ctx.resident, "结束", ctx.intent.number if ctx.intent else None)
     result = hours.close_activity(ctx.session, activity.id, closed_by=ctx.resident)
     a = result.activity
+    audit.record(ctx.session, ctx.resident, "chat", "close", activity=a, after={"credited": len(result.credited), "total": result.total})
     absent = texts.CLOSE_ABSENT.format(absent=result.absent) if result.absent else ""
     return Reply(texts.CLOSE_OK.format(id=a.id, title=a.title, count=len(result.credited), total=fmt_hours(result.total), absent=absent))
 
@@ -139,6 +140,11 @@ def _dispute_resolve(ctx: Context, args: str) -> Reply:
     except InvalidOperation as exc:
         raise UserError(texts.DISPUTE_RESOLVE_USAGE) from exc
     result = disputes.resolve(ctx.session, ctx.resident, int(match.group(1)), total, match.group(3))
+    summary = f"#{result.dispute.id} {result.resident.name}: {result.dispute.resolution}"
+    audit.record(
+        ctx.session, ctx.resident, "chat", "resolve", activity=result.activity, summary=summary,
+        before={"hours": result.before}, after={"hours": result.after},
+    )  # fmt: skip
     return Reply(
         texts.DISPUTE_RESOLVED_REPLY.format(
             dispute_id=result.dispute.id,

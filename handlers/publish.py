@@ -10,7 +10,7 @@ from __future__ import annotations
 from bot.chat.context import Context
 from bot.chat.reply import Reply
 from bot.chat.router import Router
-from bot.domain import families, publishing, timeparse
+from bot.domain import audit, families, publishing, timeparse
 from bot.domain.errors import InvalidInput
 from bot.domain.roles import require_organizer
 from bot.domain.timefmt import fmt, fmt_hours, fmt_range_end
@@ -177,6 +177,7 @@ def publish_confirm(ctx: Context) -> Reply:
     except timeparse.TimeParseError:
         _go(ctx, "time", draft)  # the dialog outlived the start: ask for a new time
         return Reply(texts.PUBLISH_STARTED_MEANWHILE + texts.PUBLISH_ASK_TIME)
+    audit.record(ctx.session, ctx.resident, "chat", "publish", activity=activity, summary=activity.title)
     ctx.commit()
     ctx.conversations.clear()
     return Reply(texts.PUBLISH_DONE.format(id=activity.id, title=activity.title, when=fmt(activity.start_at)))

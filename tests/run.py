@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 
@@ -33,6 +34,30 @@ def postgres_reachable(url: str) -> bool:
         engine.dispose()
 
 
+# What the console's browser tests need from Debian (never Playwright's own browser download).
+BROWSER_PACKAGES = ("chromium-headless-shell", "fonts-wqy-microhei", "poppler-utils")
+CHROMIUM = "/usr/bin/chromium-headless-shell"
+
+
+def ensure_browser() -> bool:
+    """Install Chromium, a Chinese font and poppler with apt-get when missing (as root); True when ready.
+
+    Without them the browser tests skip saying why, or fail when CI=true.
+    """
+    if os.path.exists(CHROMIUM) and shutil.which("pdftotext"):
+        return True
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        print(f"browser tests: {CHROMIUM} missing and not root; run `apt-get install -y {' '.join(BROWSER_PACKAGES)}`")
+        return False
+    print("browser tests: installing " + ", ".join(BROWSER_PACKAGES), flush=True)
+    quiet = {"stdout": subprocess.DEVNULL, "env": {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}}
+    install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *BROWSER_PACKAGES]
+    if subprocess.call(install, **quiet) != 0:
+        subprocess.call(["apt-get", "update", "-q"], **quiet)
+        subprocess.call(install, **quiet)
+    return os.path.exists(CHROMIUM)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
@@ -44,6 +69,10 @@ def main() -> int:
             print(f"Redis at {redis_url} is not reachable and CI=true: failing.", file=sys.stderr)
             return 3
         redis_url = ensure_redis(redis_url)
+
+    if not ensure_browser() and IN_CI:
+        print("Chromium for the console's browser tests could not be installed and CI=true: failing.", file=sys.stderr)
+        return 3
 
     legs = []
     if args.only != "postgresql":

@@ -84,3 +84,46 @@ def test_every_path_that_changes_a_place_keeps_the_counters_exact(services, db, 
     with services.db.transaction() as session:
         organizer = residents.grant_role(session, "c-organizer", "organizer").id
     run(lambda s: hours.close_activity(s, on_site, closed_by=s.get(Resident, organizer), now=soon + timedelta(minutes=30)))  # 结束
+
+
+def test_the_consoles_changes_by_hand_keep_the_counters_exact(services, db, communities):
+    """The console's roster (promote, remove) and its form (more places) change places too."""
+    from bot.domain import activity_edits, roster_actions
+    from tests.organizer_helpers import make_organizer
+
+    start = utc_now() + timedelta(days=4)
+    visit = activity_at(services, start, capacity=1, title="敬老院慰问")
+    clash = activity_at(services, start, capacity=5, title="文艺汇演")
+    people = {
+        name: person(services, f"k-{name}", f"居民{name}", community_id=communities[0], phone=f"139000000{i:02d}")
+        for i, name in enumerate("子丑寅卯")
+    }
+    organizer = make_organizer(services, "k-organizer")
+
+    def run(step) -> None:  # type: ignore[no-untyped-def]
+        with services.db.transaction() as session:
+            step(session)
+        assert_counters_exact(db)
+
+    def signup_id(name: str) -> int:
+        return db.execute(select(Signup.id).where(Signup.activity_id == visit, Signup.resident_id == people[name])).scalar_one()
+
+    for name in "子丑寅":
+        run(lambda s, n=name: signups.sign_up(s, people[n], visit))  # one place, two in line
+    run(lambda s: roster_actions.remove(s, visit, signup_id("子")))  # 丑 moves up
+    run(lambda s: signups.sign_up(s, people["卯"], clash))
+    run(lambda s: signups.sign_up(s, people["卯"], visit))  # in line, busy elsewhere
+
+    def more_places(s) -> None:  # type: ignore[no-untyped-def]
+        activity = s.get(Activity, visit)
+        form = activity_edits.Form(
+            kind=activity.kind, title=activity.title, start_at=activity.start_at, end_at=activity.end_at, place=activity.place,
+            capacity=3, hours=activity.hours, community_id=activity.community_id, content=activity.content,
+        )  # fmt: skip
+        activity_edits.edit(s, s.get(Resident, organizer), visit, form)
+
+    run(more_places)  # 寅 moves up; 卯 is passed over (busy elsewhere)
+    assert (db.get(Activity, visit).taken, db.get(Activity, visit).waiting) == (2, 1)
+    run(lambda s: signups.cancel(s, people["卯"], clash))
+    run(lambda s: roster_actions.promote(s, visit, signup_id("卯")))  # by hand, into the free place
+    assert (db.get(Activity, visit).taken, db.get(Activity, visit).waiting) == (3, 0)

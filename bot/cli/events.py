@@ -8,7 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from bot.cli.common import LocalTime, services
-from bot.domain import activities, activity_changes, communities
+from bot.domain import activities, activity_changes, audit, communities
 from bot.domain.errors import UserError
 from bot.domain.timefmt import fmt
 from bot.storage.models import ACTIVITY_KINDS, utc_now
@@ -66,8 +66,12 @@ def events_change(activity_id: int, start: datetime | None, end: datetime | None
     """Change an activity's time or place; everyone signed up or waiting is told."""
     try:
         with services().db.transaction() as session:
+            before = audit.activity_snapshot(activities.get(session, activity_id))
             result = activity_changes.change(session, activity_id, start_at=start, end_at=end, place=place)
             a = result.activity
+            if result.changed:
+                old, new = audit.changed_fields(before, audit.activity_snapshot(a))
+                audit.record(session, None, "cli", "change", activity=a, summary=", ".join(result.changed), before=old, after=new)
             summary = f"{a.id}\t{fmt(a.start_at)}\t{a.place}"
     except UserError as exc:
         raise click.ClickException(exc.message) from exc

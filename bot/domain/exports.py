@@ -69,9 +69,13 @@ class HoursExport:
     sent, decoded and quoted again for every entry.
     """
 
-    def __init__(self, db: Database, year: int | None = None, org_name: str = "", cache_size: int = CACHE_SIZE):
+    def __init__(
+        self, db: Database, year: int | None = None, org_name: str = "", cache_size: int = CACHE_SIZE, community_id: int | None = None
+    ):
         self.db = db
         self.year = year
+        # A scoped organizer's export: only the entries of their community's activities.
+        self.community_id = community_id
         self.org_name = org_name
         self.cache_size = cache_size
         self.people: dict[int, tuple] = {}  # resident id → cells
@@ -81,9 +85,13 @@ class HoursExport:
 
     def _entries(self) -> Select:
         query = select(HourEntry.resident_id, HourEntry.activity_id, HourEntry.hours).order_by(HourEntry.id)
+        if self.year is not None or self.community_id is not None:
+            query = query.join(Activity, Activity.id == HourEntry.activity_id)
         if self.year is not None:
             begin, end = year_bounds(self.year)
-            query = query.join(Activity, Activity.id == HourEntry.activity_id).where(Activity.start_at >= begin, Activity.start_at < end)
+            query = query.where(Activity.start_at >= begin, Activity.start_at < end)
+        if self.community_id is not None:
+            query = query.where(Activity.community_id == self.community_id)
         return query
 
     def _learn(self, conn: Connection, batch: list) -> None:
@@ -194,7 +202,7 @@ class HoursExport:
             JOIN LATERAL (
                 SELECT a.id, a.title, to_char((a.start_at AT TIME ZONE 'UTC') AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS day,
                        a.place, COALESCE(NULLIF(a.content, ''), a.title) AS content, NULLIF(COALESCE(ac.name, %(org)s), '') AS body,
-                       NULLIF(o.name, '') AS person, a.start_at
+                       NULLIF(o.name, '') AS person, a.start_at, a.community_id
                 FROM activities a
                 LEFT JOIN communities ac ON ac.id = a.community_id
                 LEFT JOIN residents o ON o.id = a.organizer_id
@@ -208,10 +216,14 @@ class HoursExport:
         m1, m2 = rest.split("{proxy}")
         params: dict = {"yes": texts.EXPORT_YES, "no": texts.EXPORT_NO, "org": self.org_name}
         params.update(m0=m0, m1=m1, m2=m2, noname=texts.ROSTER_NO_NAME)
-        where = ""
+        conditions = []
         if self.year is not None:
             params["begin"], params["end"] = year_bounds(self.year)
-            where = "WHERE act.start_at >= %(begin)s AND act.start_at < %(end)s"
+            conditions.append("act.start_at >= %(begin)s AND act.start_at < %(end)s")
+        if self.community_id is not None:
+            params["community"] = self.community_id
+            conditions.append("act.community_id = %(community)s")
+        where = ("WHERE " + " AND ".join(conditions)) if conditions else ""
         with self.db.engine.connect() as conn:
             raw = conn.connection.driver_connection
             with raw.cursor() as cursor, cursor.copy(sql.format(where=where), params) as copy:
@@ -259,10 +271,15 @@ class EmployerTotal:
     hours: Decimal
 
 
-def employer_totals(db: Database, year: int, quarter: int) -> list[EmployerTotal]:
-    """Per employer: its in-service party members and their service in the quarter; most hours first."""
+def employer_totals(db: Database, year: int, quarter: int, community_id: int | None = None) -> list[EmployerTotal]:
+    """Per employer: its in-service party members and their service in the quarter; most hours first.
+
+    `community_id` limits it to the party members living in that community (a scoped organizer's view).
+    """
     begin, end = quarter_bounds(year, quarter)
     party = and_(Resident.is_party_member.is_(True), Resident.employer.is_not(None), Resident.erased_at.is_(None))
+    if community_id is not None:
+        party = and_(party, Resident.community_id == community_id)
     with db.engine.connect() as conn:
         members = dict(
             conn.execute(select(Resident.employer, func.count()).where(party).group_by(Resident.employer)).all()
@@ -310,10 +327,15 @@ def write_csv(out: IO[bytes], header: Iterable[str], rows: Iterable[tuple]) -> i
     return count
 
 
+def csv_stream(header: Iterable[str], chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The BOM and header line, then a body already rendered as UTF-8 CSV (`HoursExport.csv_chunks`)."""
+    yield ("\ufeff" + _csv_fragment(tuple(header)) + LINE_END).encode("utf-8")
+    yield from chunks
+
+
 def write_csv_chunks(out: IO[bytes], header: Iterable[str], chunks: Iterable[bytes]) -> None:
     """Like `write_csv`, for a body already rendered as UTF-8 CSV (`HoursExport.csv_chunks`)."""
-    out.write(("\ufeff" + _csv_fragment(tuple(header)) + LINE_END).encode("utf-8"))
-    for chunk in chunks:
+    for chunk in csv_stream(header, chunks):
         out.write(chunk)
     out.flush()
 

@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.domain import activities, catalogue, notices
+from bot.domain import activities, catalogue, ledger_totals, notices
 from bot.domain.errors import UserError
 from bot.domain.timefmt import SHANGHAI, fmt, fmt_hours, to_local, to_utc_naive
 from bot.storage.models import Activity, HourEntry, Resident, Signup, utc_now
@@ -102,6 +102,7 @@ def credit(
     except IntegrityError:
         log.info("activity %s already credited resident %s; nothing written", activity_id, resident_id)
         return None
+    ledger_totals.add(session, activities.get(session, activity_id), resident_id, entry.hours, credit=True)
     return entry
 
 
@@ -151,6 +152,7 @@ def correct(
     )
     session.add(entry)
     session.flush()
+    ledger_totals.add(session, activity, resident_id, difference, credit=False)
     return entry
 
 

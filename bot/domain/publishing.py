@@ -142,6 +142,9 @@ class Draft:
     capacity: int | None = None
     hours: Decimal | None = None
     community_id: int | None = None
+    # Not asked in chat; the console's form has them.
+    content: str = ""
+    deadline: datetime | None = None
     min_age: int | None = None
     max_age: int | None = None
 
@@ -155,6 +158,8 @@ class Draft:
             "capacity": self.capacity,
             "hours": str(self.hours) if self.hours is not None else None,
             "community_id": self.community_id,
+            "content": self.content,
+            "deadline": self.deadline.isoformat() if self.deadline else None,
             "min_age": self.min_age,
             "max_age": self.max_age,
         }
@@ -170,6 +175,8 @@ class Draft:
             capacity=data.get("capacity"),
             hours=Decimal(data["hours"]) if data.get("hours") else None,
             community_id=data.get("community_id"),
+            content=data.get("content") or "",
+            deadline=datetime.fromisoformat(data["deadline"]) if data.get("deadline") else None,
             min_age=data.get("min_age"),
             max_age=data.get("max_age"),
         )
@@ -200,6 +207,8 @@ def publish(session: Session, actor: Resident, draft: Draft, now: datetime | Non
             hours=draft.hours,
             community_id=draft.community_id,
             organizer_id=actor.id,
+            content=draft.content,
+            deadline_at=draft.deadline,
             min_age=draft.min_age,
             max_age=draft.max_age,
         ),

@@ -9,9 +9,10 @@ customer-service messages, and a page the organizer asks for cannot arrive out o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session, aliased
 
 from bot.domain import activities, families
 from bot.domain.residents import mask_phone
@@ -20,6 +21,8 @@ from bot.domain.timefmt import fmt, fmt_time
 from bot.storage.models import Activity, Resident, Signup
 from config import texts
 
+_PROXY = aliased(Resident)
+_CONFIRMED = select(func.count()).where(Signup.activity_id == bindparam("activity_id"), Signup.status == "confirmed")
 # WeChat's limit on a passive text reply, with room for XML escaping of a few characters.
 REPLY_BYTES = 2000
 
@@ -31,43 +34,107 @@ class RosterPage:
     pages: int
 
 
-def _checkin_state(signup: Signup) -> str:
-    if signup.checked_out_at is not None:
-        checked_in = signup.checked_in_at or signup.checked_out_at
-        return texts.ROSTER_CHECKED_OUT.format(checkin=fmt_time(checked_in), checkout=fmt_time(signup.checked_out_at))
-    if signup.checked_in_at is not None:
-        return texts.ROSTER_CHECKED_IN.format(checkin=fmt_time(signup.checked_in_at))
+@dataclass(frozen=True)
+class Entry:
+    """One person on an activity's roster: holding a place (numbered) or waiting (their place in line)."""
+
+    signup_id: int
+    resident_id: int
+    status: str  # confirmed | waitlisted
+    number: int  # 1-based: place on the list, or place in line
+    name: str  # as printed (`bot.domain.families.display_name`)
+    phone: str  # masked
+    volunteer_no: str
+    checked_in_at: datetime | None
+    checked_out_at: datetime | None
+    signed_up_at: datetime
+
+
+def entries(session: Session, activity_id: int, offset: int = 0, limit: int | None = None) -> list[Entry]:
+    """Everyone holding a place (in sign-up order), then the waitlist in order; one query of plain columns.
+
+    `offset`/`limit` cut a page out of that list (numbers stay those of the whole list).
+    """
+    query = (
+        select(
+            Signup.id,
+            Signup.status,
+            Signup.checked_in_at,
+            Signup.checked_out_at,
+            Signup.created_at,
+            Resident.id,
+            Resident.name,
+            Resident.phone,
+            Resident.volunteer_no,
+            Resident.proxy_id,
+            _PROXY.name,
+            _PROXY.phone,
+        )
+        .join(Resident, Resident.id == Signup.resident_id)
+        .outerjoin(_PROXY, _PROXY.id == Resident.proxy_id)
+        .where(Signup.activity_id == activity_id, Signup.status.in_(("confirmed", "waitlisted")))
+        .order_by(Signup.status, Signup.seq)  # "confirmed" sorts before "waitlisted"
+        .offset(offset)
+        .limit(limit)
+    )
+    rows = session.execute(query).all()
+    out: list[Entry] = []
+    numbers = {"confirmed": 0, "waitlisted": 0}
+    if offset:
+        # Places before this page: all of them confirmed, or all confirmed and the first in line.
+        confirmed = session.execute(_CONFIRMED, {"activity_id": activity_id}).scalar_one()
+        numbers = {"confirmed": min(offset, confirmed), "waitlisted": max(0, offset - confirmed)}
+    for row in rows:
+        signup_id, status, checked_in, checked_out, created, resident_id, name, phone, volunteer_no, proxy_id, proxy_name, proxy_phone = row
+        numbers[status] += 1
+        holding = status == "confirmed"
+        out.append(
+            Entry(
+                signup_id=signup_id,
+                resident_id=resident_id,
+                status=status,
+                number=numbers[status],
+                # A family member is `小明（代报：张三）`, and has no phone of their own: the proxy is whom to call.
+                name=families.display_name(name, (proxy_name or "") if proxy_id is not None else None),
+                phone=mask_phone(proxy_phone if proxy_id is not None else phone),
+                volunteer_no=volunteer_no or "",
+                checked_in_at=checked_in if holding else None,
+                checked_out_at=checked_out if holding else None,
+                signed_up_at=created,
+            )
+        )
+    return out
+
+
+def _checkin_state(entry: Entry) -> str:
+    if entry.checked_out_at is not None:
+        checked_in = entry.checked_in_at or entry.checked_out_at
+        return texts.ROSTER_CHECKED_OUT.format(checkin=fmt_time(checked_in), checkout=fmt_time(entry.checked_out_at))
+    if entry.checked_in_at is not None:
+        return texts.ROSTER_CHECKED_IN.format(checkin=fmt_time(entry.checked_in_at))
     return texts.ROSTER_NOT_CHECKED_IN
-
-
-def person_name(person: Resident) -> str:
-    """A person as every list shows them: `小明（代报：张三）` for a family member (the proxy loaded)."""
-    proxy = person.proxy
-    return families.display_name(person.name, proxy.name if proxy is not None else None)
 
 
 def lines(session: Session, activity: Activity) -> list[str]:
     """One line per person holding a place (in sign-up order), then the waitlist in order."""
-    rows = session.execute(
-        select(Signup)
-        .options(joinedload(Signup.resident).joinedload(Resident.proxy))
-        .where(Signup.activity_id == activity.id, Signup.status.in_(("confirmed", "waitlisted")))
-        .order_by(Signup.status, Signup.seq)  # "confirmed" sorts before "waitlisted"
-    ).scalars()
     out: list[str] = []
-    confirmed_no = waiting_no = 0
-    for signup in rows:
-        person = signup.resident
-        name = person_name(person)
-        # A family member has no phone of their own: the proxy is whom to call.
-        phone = mask_phone(person.proxy.phone if person.proxy is not None else person.phone)
-        if signup.status == "confirmed":
-            confirmed_no += 1
-            out.append(texts.ROSTER_LINE.format(no=confirmed_no, name=name, phone=phone, state=_checkin_state(signup)))
+    for entry in entries(session, activity.id):
+        if entry.status == "confirmed":
+            out.append(texts.ROSTER_LINE.format(no=entry.number, name=entry.name, phone=entry.phone, state=_checkin_state(entry)))
         else:
-            waiting_no += 1
-            out.append(texts.ROSTER_WAIT_LINE.format(position=waiting_no, name=name, phone=phone))
+            out.append(texts.ROSTER_WAIT_LINE.format(position=entry.number, name=entry.name, phone=entry.phone))
     return out
+
+
+def checked_in(session: Session, activity_id: int) -> tuple[int, int]:
+    """(checked in, places taken) of the activity, in one query: the check-in display's count."""
+    row = session.execute(
+        select(
+            func.count(Signup.checked_in_at),
+            func.count(),
+        ).where(Signup.activity_id == activity_id, Signup.status == "confirmed")
+    ).one()
+    return row[0], row[1]
 
 
 def counts(session: Session, activity_id: int) -> dict[str, int]:

@@ -194,7 +194,11 @@ class Notice(Base):
 
     resident: Mapped[Resident] = relationship()
 
-    __table_args__ = (Index("ix_notices_status_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_notices_status_due", "status", "due_at"),
+        # A broadcast's progress and per-recipient status (console, `群发状态`).
+        Index("ix_notices_broadcast_status", "broadcast_id", "status"),
+    )
 
 
 class HourEntry(Base):
@@ -222,6 +226,7 @@ class HourEntry(Base):
             sqlite_where=text("kind = 'credit'"),
         ),
         Index("ix_hour_entries_resident_created", "resident_id", "created_at"),
+        Index("ix_hour_entries_activity", "activity_id", "resident_id", "hours"),
     )
 
 
@@ -267,3 +272,50 @@ class Broadcast(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utc_now)
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class AuditEntry(Base):
+    """Who changed what, when: every change made through the console or by an organizer in chat."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utc_now)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))
+    # The actor's name as it was: the log must still say who acted after a profile changes.
+    actor_name: Mapped[str | None] = mapped_column(String(32))
+    via: Mapped[str] = mapped_column(String(16))  # console | chat | cli | system
+    action: Mapped[str] = mapped_column(String(32))
+    object_type: Mapped[str | None] = mapped_column(String(16))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    ip: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_audit_log_actor", "actor_id", "id"), Index("ix_audit_log_action", "action", "id"))
+
+
+class ActivityHours(Base):
+    """The ledger summed per activity, kept in step with every entry written (`bot.domain.ledger_totals`).
+
+    The console's charts and hours pages read these few rows instead of summing a
+    million entries on every view.
+    """
+
+    __tablename__ = "activity_hour_totals"
+
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"), primary_key=True)
+    hours: Mapped[Decimal] = mapped_column(Numeric(12, 1), default=Decimal(0))
+    credits: Mapped[int] = mapped_column(Integer, default=0)  # people credited (corrections not counted)
+
+
+class ResidentYearHours(Base):
+    """The ledger summed per person and Shanghai year of the activity, kept in step like `ActivityHours`."""
+
+    __tablename__ = "resident_year_hours"
+
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hours: Mapped[Decimal] = mapped_column(Numeric(10, 1), default=Decimal(0))
