@@ -85,6 +85,24 @@ class Lexicon:
         # An activity's number after a request word (`报名3的那个`), not a day, hour or house.
         self.number_after = re.compile(f"(?:{_alternation(v.NUMBER_AFTER).pattern})\\s*(\\d{{1,4}})(?![\\d号月日点:.])")
         self.no = frozenset(w.lower() for w in v.NO)
+        wh = _alternation(v.QUESTION_WORDS).pattern
+        going = _alternation(v.MINE_GOING).pattern
+        # `今年干了多长时间`: done (了), then how much; `我都要去哪些活动`: one's own, coming.
+        self.hours_done = re.compile(f"(?:{_alternation(v.HOURS_DONE).pattern})了.{{0,4}}?(?:{_alternation(v.HOURS_AMOUNT).pattern})")
+        self.mine_going = re.compile(f"我.{{0,4}}?(?:(?:{going})(?:{wh})|有(?:{wh}).{{0,4}}?(?:{going}))")
+        self.own_community = _alternation(v.OWN_COMMUNITY)
+        self.code_marker = re.compile(f"(?:{_alternation(v.CODE_MARKERS).pattern})\\s*[是为:]?\\s*\\d")
+        self.done_before = frozenset(v.DONE_BEFORE)
+        # For whom (bot/chat/understanding/family.py).
+        self.for_whom_mark = _alternation(v.FOR_WHOM_MARKERS)
+        self.relations = {word: tuple(rel) for word, rel in v.RELATION_WORDS.items()}
+        self.relation_words = _alternation(v.RELATION_WORDS)
+        self.self_words = frozenset(v.SELF_WORDS)
+        self.pronouns = frozenset(v.PRONOUNS)
+        self.with_me = _alternation(v.WITH_ME)
+        self.whole_family = _alternation(v.WHOLE_FAMILY)
+        self.possessive = re.compile(f"^(?:{_alternation(v.POSSESSIVES).pattern})")
+        self.together = re.compile(f"(?:{_alternation(v.ALSO).pattern})$")
         tags: dict[str, list[Tag]] = defaultdict(list)
         for intent, cues in INTENT_CUES.items():
             for word in cues:
@@ -104,7 +122,7 @@ class Lexicon:
             tags[word].append(("thanks", ""))
         for word in v.TIME_WORDS:
             tags[word].append(("time", ""))
-        for word in v.FUNCTION_WORDS:
+        for word in (*v.FUNCTION_WORDS, *v.REASONS):
             tags[word].append(("func", ""))
         self.tags = {word: tuple(dict.fromkeys(t)) for word, t in tags.items()}
         self.maxlen = max(len(w) for w in self.tags)

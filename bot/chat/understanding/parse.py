@@ -69,6 +69,9 @@ class Refs:
     phrases: tuple[str, ...] = ()  # kind and topic words written together, 3+ characters (`文艺汇演`)
     residue: bool = False  # a single character no step explained (`明天会下雨吗`): maybe not about activities
     remarks: tuple[str, ...] = ()  # left-over words said aside (`我手艺还行`, `，太冷了`): count only if an activity has them
+    home: bool = False  # one's own community was named (`我们社区`): the resolver knows which
+    code_marked: bool = False  # the code was introduced as one (`码是386514`)
+    when_words: tuple[str, ...] = ()  # the day words as written (`五一`): an activity titled with them is not held to the day
 
     def any(self) -> bool:
         """True when the words point at some activity at all."""
@@ -82,6 +85,7 @@ class Refs:
             or self.words
             or self.communities
             or self.titled
+            or self.home
         )
 
     def only_numbers(self) -> bool:
@@ -183,11 +187,21 @@ def _runs(
     return tuple(runs), tuple(remarks), residue
 
 
-def extract(text: str, intent: str, hits: list[Hit], now: datetime, lexicon: Lexicon, communities: Mapping[str, str] | None = None) -> Refs:
+def extract(
+    text: str,
+    intent: str,
+    hits: list[Hit],
+    now: datetime,
+    lexicon: Lexicon,
+    communities: Mapping[str, str] | None = None,
+    pairs: frozenset[str] = frozenset(),
+) -> Refs:
     """Every reference in the text: numbers, days, kinds, topics, communities, code,
     questions, and the words left over (matched later against the activities' own text).
 
-    `communities` maps each way of naming a community (`南乾元社区`, `南乾元`) to its name.
+    `communities` maps each way of naming a community (`南乾元社区`, `南乾元`) to its name;
+    `pairs` are the telling character pairs of the activities' own text: a one-character
+    function word inside one of them is part of a name (`太` in `太极拳`), not a particle.
     """
     when = find_days(text, now)
     ids, day_or_id, position, number_spans = _numbers(text, when, lexicon)
@@ -207,6 +221,8 @@ def extract(text: str, intent: str, hits: list[Hit], now: datetime, lexicon: Lex
     kinds, topics, asks, said = set(), set(), set(), set()
     for hit in hits:
         if all(category == "func" for category, _ in hit.tags):
+            if hit.end - hit.start == 1 and (text[max(0, hit.start - 1) : hit.end] in pairs or text[hit.start : hit.end + 1] in pairs):
+                continue
             cover(hit.start, hit.end, filler)
             for i in range(hit.start, hit.end):
                 word_start[i] = min(word_start[i], hit.start)
@@ -234,6 +250,10 @@ def extract(text: str, intent: str, hits: list[Hit], now: datetime, lexicon: Lex
                 code = match.group(1)
                 cover(*match.span(), covered, substance)
                 break
+    home = False
+    for match in lexicon.own_community.finditer(text):
+        home = True
+        cover(*match.span(), covered, substance)
     named = set()
     for alias, name in (communities or {}).items():
         start = text.find(alias)
@@ -247,6 +267,9 @@ def extract(text: str, intent: str, hits: list[Hit], now: datetime, lexicon: Lex
         phrases=tuple(p for p in "".join(ch if topical[i] else " " for i, ch in enumerate(text)).split() if len(p) >= 3),
         residue=residue,
         remarks=remarks,
+        home=home,
+        code_marked=code is not None and lexicon.code_marker.search(text) is not None,
+        when_words=tuple(text[a:b] for a, b in when.spans),
     )
 
 
@@ -269,6 +292,7 @@ def parse(
     communities: Mapping[str, str] | None = None,
     titles: Mapping[str, tuple[int, ...]] | None = None,
     prior: Parsed | None = None,
+    pairs: frozenset[str] = frozenset(),
 ) -> Parsed:
     """Read one message: normalise, correct slips, classify the intent, extract references.
 
@@ -283,9 +307,13 @@ def parse(
         cleaned = plain.clean(text, lexicon)
         original, question = cleaned.original, cleaned.question
         normal, corrections = slips.correct(cleaned.text, lexicon, protected)
-        hits = lexicon.scan(normal)
+        hits = _not_done_before(lexicon.scan(normal), normal, lexicon)
     intent, weak = classify(hits, lexicon.weak)
-    refs = extract(normal, intent, hits, now, lexicon, communities)
+    if intent in ("signup", "attend") and lexicon.mine_going.search(normal):
+        intent, weak = "mine", False  # `我都要去哪些活动`: which of one's own are coming
+    elif intent not in PRIORITY[:4] and lexicon.hours_done.search(normal):
+        intent, weak = "hours", False  # `今年干了多长时间`
+    refs = extract(normal, intent, hits, now, lexicon, communities, pairs)
     if titles:
         titled = frozenset(i for title, ids in titles.items() if title in normal for i in ids)
         if titled:
@@ -311,6 +339,16 @@ def parse(
         asks_itself=intent in CHANGES and _asks_itself(normal, hits, intent),
         proxy=lexicon.proxy.search(normal) is not None,
     )
+
+
+def _not_done_before(hits: list[Hit], text: str, lexicon: Lexicon) -> list[Hit]:
+    """Request words marked as done before (`我去过`, `参加过`) are no request."""
+    done = lexicon.done_before
+
+    def before(hit: Hit) -> bool:
+        return text[hit.end : hit.end + 1] in done and text[hit.end + 1 : hit.end + 2] not in ("来", "去")
+
+    return [h for h in hits if not (before(h) and any(c == "intent" and v in ("signup", "attend", "confirm") for c, v in h.tags))]
 
 
 def _by_shape(text: str, question: bool, intent: str, weak: bool) -> tuple[str, bool]:

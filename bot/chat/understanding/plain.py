@@ -50,8 +50,10 @@ _NUM_AFTER = re.compile(
     f"(?![{_CN_NUM}]|起|下|样|直|定|些|共|切|般|块|同|旦)"
 )
 _NUM_ALONE = re.compile(f"^([{_CN_NUM}]{{1,12}})$")
-# A run of digits said one by one (`九五二七`, a code): each numeral is its digit.
+# A run of digits said one by one (`九五二七`, a code): each numeral is its digit. Four or
+# more in a row are that anywhere in a message (`签到码是三八六五一四`); no word has them.
 _DIGIT_RUN = re.compile("^[零〇一二三四五六七八九幺两]{3,}$")
+_DIGITS_SAID = re.compile("[零〇一二三四五六七八九幺]{4,}")
 _DIGIT_OF = {
     "零": "0", "〇": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7",
     "八": "8", "九": "9",
@@ -136,7 +138,8 @@ def digits(text: str) -> str:
         return text
     text = _NUM_ALONE.sub(lambda m: _number(m.group(1)), text)
     text = _NUM_BEFORE.sub(_counted, text)
-    return _NUM_AFTER.sub(lambda m: _number(m.group(1)), text)
+    text = _NUM_AFTER.sub(lambda m: _number(m.group(1)), text)
+    return _DIGITS_SAID.sub(lambda m: "".join(_DIGIT_OF[ch] for ch in m.group(0)), text)
 
 
 def is_question(text: str) -> bool:

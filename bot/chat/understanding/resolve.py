@@ -10,9 +10,10 @@ only one reading finds something. Pure: the caller reads the data and renders te
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from bot.chat.understanding.family import MEMBERS, OTHER, SELF, Whom, for_whom
 from bot.chat.understanding.lexicon import Lexicon
 from bot.chat.understanding.parse import Parsed, Refs
 from bot.chat.understanding.world import Item, World
@@ -54,6 +55,7 @@ class Decision:
     reason: str = ""  # why a refusal: not_found, none_held, nothing_open, past, cancelled, closed, held, not_held
     about: int | None = None  # the activity a refusal is about
     answers: tuple[str, ...] = ()  # questions riding along, to answer about ids[0] (place, time…)
+    whom: str = ""  # for whom, after the number (`豆豆`, `本人`): kept for the answer to a question
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,11 @@ def _topic_score(item: Item, refs: Refs, lexicon: Lexicon) -> float:
     return 2.0 * sum(1 for topic in refs.topics if any(word in item.text for word in lexicon.topics[topic]))
 
 
+def _on_day_or_titled(item: Item, refs: Refs) -> bool:
+    """On the day named, or named by the day words themselves (`五一汇演` is on April 30th)."""
+    return _on_day(item, refs.when) or any(len(w) >= 2 and w in item.plain_title for w in refs.when_words)
+
+
 def with_remarks(refs: Refs, world: World) -> Refs:
     """Remarks count as words when some activity has them (`打太极的那个，算我一个`)."""
     mentioned = tuple(r for r in refs.remarks if world.mentioned(r))
@@ -95,15 +102,16 @@ def select(pool: Sequence[Item], refs: Refs, world: World, lexicon: Lexicon) -> 
     (day, part of day, hour, community), then the best by kind, topic, title and words."""
     refs = with_remarks(refs, world)
     when = refs.when
+    communities = refs.communities | ({world.home} if refs.home and world.home else set())
     scored: list[tuple[float, Item]] = []
     for item in pool:
-        if when.days and not _on_day(item, when):
+        if when.days and not _on_day_or_titled(item, refs):
             continue
         if when.part and part_of_day(item.start.hour) != when.part:
             continue
         if when.hour is not None and item.start.hour != when.hour:
             continue
-        if refs.communities and item.community not in refs.communities:
+        if communities and item.community not in communities:
             continue
         score = 0.0
         if refs.topics:
@@ -176,8 +184,8 @@ def near(world: World, refs: Refs, lexicon: Lexicon, exclude: Sequence[int] = ()
     return tuple(i.id for i in pool[:3])
 
 
-def _why_not(item: Item, world: World, intent: str) -> str:
-    if intent == "signup" and item.id in world.held:
+def _why_not(item: Item, world: World, intent: str, held: Mapping[int, str]) -> str:
+    if intent == "signup" and item.id in held:
         return "held"
     if item.status == "cancelled":
         return "cancelled"
@@ -188,7 +196,7 @@ def _why_not(item: Item, world: World, intent: str) -> str:
     return "not_held"
 
 
-def _change(parsed: Parsed, intent: str, pool: list[Item], world: World, lexicon: Lexicon) -> Decision:
+def _change(parsed: Parsed, intent: str, pool: list[Item], world: World, lexicon: Lexicon, held: Mapping[int, str]) -> Decision:
     """Sign-up, cancel, 请假, confirm: act only on one clearly selected candidate.
 
     The words are matched against every activity first, then narrowed to those this
@@ -207,8 +215,6 @@ def _change(parsed: Parsed, intent: str, pool: list[Item], world: World, lexicon
         if len(pool) == 1:
             return Decision("ask", intent, word, ids=(pool[0].id,))
         return Decision("choose", intent, word, ids=tuple(i.id for i in pool[:MAX_OPTIONS]))
-    if intent == "signup" and parsed.proxy:
-        return Decision("refuse", intent, word, reason="proxy")
     match = _readings(world.items, refs, world, lexicon)
     eligible = {i.id for i in pool}
     fit = [i for i in match.items if i.id in eligible]
@@ -223,7 +229,7 @@ def _change(parsed: Parsed, intent: str, pool: list[Item], world: World, lexicon
         return Decision("choose", intent, word, ids=tuple(i.id for i in fit[:MAX_OPTIONS]))
     if len(match.items) == 1:
         item = match.items[0]
-        reason = _why_not(item, world, intent)
+        reason = _why_not(item, world, intent, held)
         if reason == "held":  # the command says so, with the place in line if waiting
             return Decision("act", intent, word, args=str(item.id), ids=(item.id,))
         offer = near(world, refs, lexicon, (item.id,)) if intent == "signup" else ()
@@ -247,9 +253,12 @@ def _browse(parsed: Parsed, world: World, lexicon: Lexicon) -> Decision:
     day_or_place_only = not (refs.kinds or refs.topics or refs.words or refs.titled or refs.ids)
     if parsed.weak and (not match.explained or (day_or_place_only and (refs.residue or refs.remarks))):
         return Decision("none", "none")  # no request word and words no activity has: chatter
+    if parsed.weak and (refs.residue or refs.remarks) and not (parsed.question or lexicon.asks(parsed.text)):
+        return Decision("none", "none")  # said about an activity, asking nothing: `昨天植树可得劲`
     if not match.items:
         return Decision("refuse", intent, "活动", reason="not_found", ids=near(world, refs, lexicon))
-    if len(match.items) == 1 and intent == "detail":
+    # One activity, asked about (`福利院的活动几点开始`) or named by its number: shown in full.
+    if len(match.items) == 1 and (intent == "detail" or refs.asks or refs.ids):
         return Decision("act", "detail", "活动", args=str(match.items[0].id), ids=(match.items[0].id,))
     return Decision("act", "list", "活动", only=tuple(i.id for i in match.items))
 
@@ -267,7 +276,7 @@ def decide(parsed: Parsed, world: World, lexicon: Lexicon) -> Decision:
         return Decision("act", intent, WORDS[intent])
     if intent in ("checkin", "checkout"):
         if refs.code:
-            if parsed.weak:
+            if parsed.weak and not refs.code_marked:
                 return Decision("ask", intent, WORDS[intent], args=refs.code)
             return Decision("act", intent, WORDS[intent], args=refs.code)
         if parsed.weak:
@@ -285,12 +294,46 @@ def decide(parsed: Parsed, world: World, lexicon: Lexicon) -> Decision:
         intent = "signup"
         parsed = replace(parsed, intent="signup")
     if intent == "signup":
-        pool = [i for i in world.open if i.id not in world.held]
+        whom = for_whom(parsed.text, parsed.hits, world.members, lexicon)
+        if whom.kind == OTHER:
+            return Decision("refuse", intent, WORDS[intent], reason="proxy")  # each signs up from their own WeChat
+        places = world.held_by(whom.names[0]) if whom.kind == MEMBERS and len(whom.names) == 1 else world.held
+        pool = [i for i in world.open if i.id not in places]
         if parsed.question and not refs.any():
             return Decision("act", "list", "活动")  # `能报名吗?`: show what there is
-        return _change(parsed, intent, pool, world, lexicon)
+        return _for(_change(_without(parsed, whom), intent, pool, world, lexicon, places), whom, world)
+    whom = Whom()
+    if intent == "cancel" and world.members:
+        named = for_whom(parsed.text, parsed.hits, world.members, lexicon)
+        whom = named if named.kind == MEMBERS and len(named.names) == 1 and not named.with_self else whom
+    places = world.held_by(whom.names[0]) if whom.names else world.held
     if intent == "confirm":
-        held = [i for i in world.items if i.id in world.held and i.end > world.now]
+        held = [i for i in world.items if i.id in places and i.end > world.now]
     else:  # a place is given up before the start only
-        held = [i for i in world.items if i.id in world.held and i.start > world.now]
-    return _change(parsed, intent, held, world, lexicon)
+        held = [i for i in world.items if i.id in places and i.start > world.now]
+    return _for(_change(_without(parsed, whom), intent, held, world, lexicon, places), whom, world)
+
+
+def _without(parsed: Parsed, whom: Whom) -> Parsed:
+    """The message without the family members' names: they name people, not activities."""
+    if not whom.names:
+        return parsed
+
+    def strip(words: tuple[str, ...]) -> tuple[str, ...]:
+        for name in whom.names:
+            words = tuple(w.replace(name, " ").strip() for w in words)
+        return tuple(w for p in words for w in p.split() if len(w) >= 2)
+
+    refs = replace(parsed.refs, words=strip(parsed.refs.words), remarks=strip(parsed.refs.remarks))
+    return replace(parsed, refs=refs)
+
+
+def _for(decision: Decision, whom: Whom, world: World) -> Decision:
+    """The decision for the people it is for: `报名 5 豆豆`; `报名 5 本人` from someone with
+    family members (else the sign-up would ask for whom); as it is for anyone else."""
+    suffix = whom.args() or ("本人" if whom.kind == SELF and decision.word == "报名" and world.members else "")
+    if not suffix or decision.outcome not in ("act", "ask", "choose"):
+        return decision
+    if decision.outcome == "act" and decision.args:
+        return replace(decision, args=f"{decision.args} {suffix}", whom=suffix)
+    return replace(decision, whom=suffix)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
@@ -109,6 +109,11 @@ class Catalogue:
         return dict(sorted(aliases.items(), key=lambda kv: len(kv[0]), reverse=True))
 
     @cached_property
+    def pairs(self) -> frozenset[str]:
+        """The telling pairs of Chinese characters in the activities' text (`太极`, `候补`…)."""
+        return frozenset(g for g, w in self.weights.items() if w > 0 and _han(g))
+
+    @cached_property
     def grams(self) -> dict[int, frozenset[str]]:
         return {item.id: frozenset(_bigrams(item.text)) for item in self.items}
 
@@ -137,25 +142,60 @@ def catalogue_of(rows: list, lexicon: Lexicon) -> Catalogue:
     return catalogue
 
 
+@dataclass(frozen=True)
+class People:
+    """The sender's community and family: members as (name, relation), and their places
+    (name → activity id → `confirmed` or `waitlisted`)."""
+
+    home: str | None = None
+    members: tuple[tuple[str, str], ...] = ()
+    places: Mapping[str, Mapping[int, str]] = field(default_factory=dict)
+
+
 class World:
     """The activities, the person's places (read only when a request needs them) and now."""
 
     def __init__(
-        self, items: list[Item] | Catalogue, now: datetime, load_held: Callable[[], Mapping[int, str]] | None = None
+        self,
+        items: list[Item] | Catalogue,
+        now: datetime,
+        load_held: Callable[[], Mapping[int, str]] | None = None,
+        load_people: Callable[[], People] | None = None,
     ) -> None:
         self.catalogue = items if isinstance(items, Catalogue) else Catalogue(items)
         self.items = self.catalogue.items
         self.now = now  # Shanghai wall-clock, naive
         self._load_held = load_held or dict
+        self._load_people = load_people or People
         self.by_id = self.catalogue.by_id
         self.protected = self.catalogue.protected
         self.titles = self.catalogue.titles
         self.communities = self.catalogue.communities
+        self.pairs = self.catalogue.pairs
 
     @cached_property
     def held(self) -> Mapping[int, str]:
-        """Activity id → `confirmed` or `waitlisted`, for the person's places not yet ended."""
+        """Activity id → `confirmed` or `waitlisted`, for the person's own places not yet ended."""
         return self._load_held()
+
+    @cached_property
+    def people(self) -> People:
+        """The person's community and family members, read when first asked for."""
+        return self._load_people()
+
+    @property
+    def home(self) -> str | None:
+        """The community the person registered in (for `我们社区`)."""
+        return self.people.home
+
+    @property
+    def members(self) -> tuple[tuple[str, str], ...]:
+        """The person's family members as (name, relation)."""
+        return self.people.members
+
+    def held_by(self, name: str) -> Mapping[int, str]:
+        """A family member's places, like `held`."""
+        return self.people.places.get(name, {})
 
     @cached_property
     def upcoming(self) -> list[Item]:

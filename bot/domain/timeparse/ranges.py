@@ -1,4 +1,4 @@
-"""Understanding the ways people write when an activity happens.
+"""Organizers' times: when an activity happens, as people write it on a phone.
 
 `parse_range("明天上午9点到11点", now)` → a `TimeRange` (naive UTC, as stored). It reads
 what organizers type on a phone, relative to `now` in Asia/Shanghai:
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from bot.domain.timefmt import SHANGHAI, to_utc_naive
+from config import vocabulary as v
 
 # Reasons a text is refused; the dialog shows a matching message with an example.
 UNKNOWN = "unknown"
@@ -51,19 +52,29 @@ class TimeRange:
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_NUMBER = "[零〇一二两三四五六七八九十]+"
-_WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
-_RELATIVE_DAYS = {"今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2, "大后天": 3}
-_AFTERNOON = ("下午", "午后", "傍晚", "晚上", "晚间", "夜里", "夜间")
-_MORNING = ("上午", "早上", "早晨", "清晨", "上昼")
+_WEEKDAYS = {**v.WEEKDAY_NAMES, "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
+# Parts of the day an organizer writes before an hour; not those naming a day too (`明晚`).
+_PERIODS = {word: part for word, part in v.PARTS_OF_DAY.items() if word not in v.RELATIVE_DAYS_SAID}
+_AFTERNOON = tuple(w for w, part in _PERIODS.items() if part in ("afternoon", "evening"))
+_MORNING = tuple(w for w, part in _PERIODS.items() if part == "morning")
+_NOON = tuple(w for w, part in _PERIODS.items() if part == "noon")
 
-_PERIOD = "上午|早上|早晨|清晨|中午|下午|午后|傍晚|晚上|晚间|夜里|夜间"
-_WEEKDAY = r"(?:(?P<{p}wprefix>下下周|下个?星期|下个?礼拜|下周|本周|这周|这个?星期|这个?礼拜)|周|星期|礼拜)(?P<{p}wd>[一二三四五六日天1-7])"
+
+def alternation(words) -> str:  # type: ignore[no-untyped-def]
+    """A regex alternation of words, the longest first (so `下下` is tried before `下`)."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+_PERIOD = alternation(_PERIODS)
+_WEEK = f"(?:{alternation(v.WEEK_WORDS)})"
+_WEEK_PREFIX = f"(?:{alternation((*v.WEEK_AFTER_NEXT, *v.NEXT_WEEK, *v.THIS_WEEK))}){_WEEK}"
+_WEEKDAY = r"(?:(?P<{p}wprefix>" + _WEEK_PREFIX + r")|" + _WEEK + r")(?P<{p}wd>[" + "".join(v.WEEKDAY_NAMES) + r"1-7])"
 _DATE = (
     r"(?:(?P<{p}y>\d{4})[-/.](?P<{p}mo>\d{1,2})[-/.](?P<{p}d>\d{1,2})"
     r"|(?:(?P<{p}cy>\d{4})年)?(?P<{p}cmo>\d{1,2})月(?P<{p}cd>\d{1,2})[日号]?)"
     r"(?:\((?:周|星期)(?P<{p}cwd>[一二三四五六日天])\))?"
 )
-_RELDAY = "(?P<{p}rel>大后天|后天|明天|明日|今天|今日)"
+_RELDAY = "(?P<{p}rel>" + alternation(v.RELATIVE_DAYS) + ")"
 _DAY = "(?:" + _DATE + "|" + _RELDAY + "|" + _WEEKDAY + ")"
 _TIME = (
     r"(?P<{p}period>" + _PERIOD + r")?\s*"
@@ -132,19 +143,23 @@ def _day(match: re.Match, p: str, today: date) -> tuple[date | None, bool]:
             raise TimeParseError(AMBIGUOUS)  # "12月1日(周六)" when the 1st is a Tuesday
         return day, True
     if g(f"{p}rel"):
-        return today + timedelta(days=_RELATIVE_DAYS[g(f"{p}rel")]), True
+        return today + timedelta(days=v.RELATIVE_DAYS[g(f"{p}rel")]), True
     if g(f"{p}wd"):
         weekday = _WEEKDAYS[g(f"{p}wd")]
         prefix = g(f"{p}wprefix") or ""
-        monday = today - timedelta(days=today.weekday())
-        if prefix.startswith("下下"):
-            return monday + timedelta(days=14 + weekday), True
-        if prefix.startswith("下"):
-            return monday + timedelta(days=7 + weekday), True
-        if prefix:  # 本周 / 这周 / 这个星期
-            return monday + timedelta(days=weekday), True
+        if prefix:  # 下下周 / 下周 / 本周 / 这个星期
+            return week_of(today, prefix) + timedelta(days=weekday), True
         return today + timedelta(days=(weekday - today.weekday()) % 7), True
     return None, False
+
+
+def week_of(today: date, which: str) -> date:
+    """The Monday of the week `which` names (`下下`, `下个`, `这`, `上`, any of them before a week word)."""
+    monday = today - timedelta(days=today.weekday())
+    for words, weeks in ((v.WEEK_AFTER_NEXT, 2), (v.NEXT_WEEK, 1), (v.LAST_WEEK, -1)):
+        if re.match(f"(?:{alternation(words)})(?:{_WEEK})?$", which):
+            return monday + timedelta(days=7 * weeks)
+    return monday
 
 
 def _clock(match: re.Match, p: str, inherited_period: str | None) -> tuple[int, int, str | None, bool]:
@@ -167,11 +182,11 @@ def _clock(match: re.Match, p: str, inherited_period: str | None) -> tuple[int, 
     period = own_period or inherited_period
     # `09:00` and `14:30` are unambiguous; so is anything from 7 o'clock on.
     unambiguous = hour == 0 or hour >= 7 or g(f"{p}h").startswith("0")
-    if period in _AFTERNOON and hour == 12 and period not in ("下午", "午后"):
+    if period in _AFTERNOON and hour == 12 and _PERIODS[period] == "evening":
         raise TimeParseError(AMBIGUOUS)  # "晚上12点": noon or midnight?
     if period in _AFTERNOON and hour < 12:
         hour += 12
-    elif period == "中午" and 1 <= hour <= 3:
+    elif period in _NOON and 1 <= hour <= 3:
         hour += 12
     elif period in _MORNING and hour > 12:
         raise TimeParseError(AMBIGUOUS)  # "上午14点"
@@ -227,164 +242,3 @@ def _looks_like_single_time(text: str) -> bool:
     """A start with no end (`明天上午9点`): worth a more helpful question than "not understood"."""
     match = _SINGLE.match(text)
     return match is not None and match.group("sbare") is None
-
-
-# ── days and parts of day as residents refer to an activity ────────────────
-# `find_days("后天下午的讲座", now)` → the day(s) and part of day a message names, for the
-# free-text reading (SPEC §9). Same day rules as above: `周六` is the next Saturday
-# (today included), `下周六` Saturday of next week, the week starts on Monday; a day of
-# the month without a month (`5号`) is this month's, or next month's once it has passed.
-MORNING, NOON, AFTERNOON, EVENING = "morning", "noon", "afternoon", "evening"
-_PARTS = {
-    "上午": MORNING, "早上": MORNING, "早晨": MORNING, "清晨": MORNING, "一早": MORNING, "明早": MORNING, "今早": MORNING,
-    "中午": NOON, "下午": AFTERNOON, "午后": AFTERNOON, "傍晚": EVENING, "晚上": EVENING, "晚间": EVENING,
-    "夜里": EVENING, "夜间": EVENING, "今晚": EVENING, "明晚": EVENING,
-}
-_PART_WORDS = re.compile("|".join(sorted(_PARTS, key=len, reverse=True)))
-_FIND_DAY = re.compile(
-    _fmt(_DAY, "f").replace(
-        "(?P<frel>大后天|后天|明天|明日|今天|今日)", "(?P<frel>大后天|后天|明天|明日|今天|今日|今晚|明晚|明早|今早|昨天|前天)"
-    )
-)
-_WEEK = re.compile(r"(?P<which>下下|下个?|这个?|本|上个?)(?:周|星期|礼拜)(?P<end>末)?(?![一二三四五六日天1-7])|(?P<weekend>周末)")
-_FEW_DAYS = re.compile(r"今明两天|今明|这两天|这几天|过两天|最近几天|近几天|这些天")
-_MONTH = re.compile(r"(?P<which>下个?|这个?|本)月|(?<![\d/.-])(?P<m>1[0-2]|[1-9])月(?![\d号日初底])|(?P<edge>月初|月底)")
-_BARE_DAY = re.compile(r"(?<![\d月/.-])(?P<n>[1-9]|[12]\d|3[01])(?P<unit>号|日)(?![院楼门单元栋层室座线路])")
-_CLOCK = re.compile(r"(?<![\d:])(?P<h>\d{1,2})(?::(?P<m>\d{2})|点(?P<half>半)?)")
-_RELATIVE_EXTRA = {"今晚": 0, "今早": 0, "明晚": 1, "明早": 1, "昨天": -1, "前天": -2}
-
-
-@dataclass(frozen=True)
-class DayMention:
-    """What a message says about when: days (several for `下周`, `周末`), part of day, hour."""
-
-    days: tuple[date, ...] = ()
-    part: str | None = None
-    hour: int | None = None
-    day_number: int | None = None  # a bare `N号`: it may also mean activity N (the reader decides)
-    spans: tuple[tuple[int, int], ...] = ()
-    bare_day: date | None = None  # the day `N号` names, among `days`
-
-    def without_bare_day(self) -> DayMention:
-        """The mention with `N号` read as something else (`3号活动` is activity 3)."""
-        if self.bare_day is None:
-            return self
-        days = tuple(d for d in self.days if d != self.bare_day)
-        return DayMention(days, self.part, self.hour, None, self.spans, None)
-
-    def __bool__(self) -> bool:
-        return bool(self.days or self.part or self.hour is not None)
-
-
-def _month_day(today: date, n: int) -> date | None:
-    """The next day-of-month `n`, today included (this month, else the next one that has it)."""
-    year, month = today.year, today.month
-    for _ in range(3):
-        try:
-            day = date(year, month, n)
-        except ValueError:
-            day = None
-        if day is not None and day >= today:
-            return day
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return None
-
-
-def _week(today: date, which: str, weekend: bool) -> tuple[date, ...]:
-    monday = today - timedelta(days=today.weekday())
-    if which.startswith("下下"):
-        monday += timedelta(days=14)
-    elif which.startswith("下"):
-        monday += timedelta(days=7)
-    elif which.startswith("上"):
-        monday -= timedelta(days=7)
-    first = monday + timedelta(days=5) if weekend else monday
-    return tuple(first + timedelta(days=i) for i in range(2 if weekend else 7))
-
-
-def _month(today: date, match: re.Match) -> list[date]:
-    """The days of the month a match names: `下个月`, `12月` (this year's, or next year's
-    once over), `月底` (this month's last week)."""
-    year, month = today.year, today.month
-    if match.group("which") and match.group("which").startswith("下"):
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    elif match.group("m"):
-        month = int(match.group("m"))
-        if month < today.month:
-            year += 1
-    first = date(year, month, 1)
-    last = (date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)) - timedelta(days=1)
-    if match.group("edge") == "月底":
-        first = last - timedelta(days=6)
-    elif match.group("edge") == "月初":
-        last = first + timedelta(days=6)
-    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
-
-
-def find_days(text: str, now: datetime) -> DayMention:
-    """The days, part of day and hour `text` names anywhere in it, relative to `now`.
-
-    `text` is expected folded with its numerals as digits (the free-text reader's
-    normalisation), so the spans returned index into it.
-    """
-    local_now = (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(SHANGHAI).replace(tzinfo=None)
-    today = local_now.date()
-    days: list[date] = []
-    spans: list[tuple[int, int]] = []
-    day_number = None
-    bare_day = None
-    for match in _FIND_DAY.finditer(text):
-        rel = match.group("frel")
-        try:
-            day = today + timedelta(days=_RELATIVE_EXTRA[rel]) if rel in _RELATIVE_EXTRA else _day(match, "f", today)[0]
-        except TimeParseError:
-            continue
-        if day is not None:
-            days.append(day)
-            spans.append(match.span())
-    for match in _WEEK.finditer(text):
-        weekend = bool(match.group("end") or match.group("weekend"))
-        days.extend(_week(today, match.group("which") or "这", weekend))
-        spans.append(match.span())
-    for match in _FEW_DAYS.finditer(text):
-        count = {"今明两天": 2, "今明": 2, "这两天": 3, "过两天": 3}.get(match.group(0), 7)
-        days.extend(today + timedelta(days=i) for i in range(count))
-        spans.append(match.span())
-    for match in _MONTH.finditer(text):
-        if any(s <= match.start() < e for s, e in spans):
-            continue
-        days.extend(_month(today, match))
-        spans.append(match.span())
-    for match in _BARE_DAY.finditer(text):
-        if any(s <= match.start() < e for s, e in spans):
-            continue  # inside `12月5号`
-        day = _month_day(today, int(match.group("n")))
-        if day is not None:
-            days.append(day)
-            if match.group("unit") == "号":
-                day_number, bare_day = int(match.group("n")), day
-            spans.append(match.span())
-    part = None
-    for match in _PART_WORDS.finditer(text):
-        part = part or _PARTS[match.group(0)]
-        spans.append(match.span())
-    hour = None
-    clock = _CLOCK.search(text)
-    if clock is not None and not any(s <= clock.start() < e for s, e in spans):
-        hour = int(clock.group("h"))
-        if part in (AFTERNOON, EVENING) and hour < 12:
-            hour += 12
-        hour = hour if hour < 24 else None
-        spans.append(clock.span())
-    return DayMention(tuple(sorted(set(days))), part, hour, day_number, tuple(spans), bare_day)
-
-
-def part_of_day(hour: int) -> str:
-    """The part of day a start hour falls in."""
-    if hour < 11:
-        return MORNING
-    if hour < 13:
-        return NOON
-    if hour < 18:
-        return AFTERNOON
-    return EVENING
