@@ -13,6 +13,8 @@ from config import texts
 router = Router("activities")
 
 PAGE_SECONDS = 600
+# The cursor of a narrowed list (`下礼拜有啥讲座`) holds the activities not shown yet.
+NARROWED = "among:"
 
 
 def _page_key(ctx: Context) -> str:
@@ -27,12 +29,16 @@ def _render_page(ctx: Context, page: int) -> Reply:
     return _render(rows, texts.EVENTS_HEADER.format(page=page + 1), more)
 
 
-def _render_among(ctx: Context, ids: tuple[int, ...]) -> Reply:
-    """The list free text narrowed (`明天有讲座吗`): only these activities."""
+def _render_among(ctx: Context, ids: tuple[int, ...], first: bool = True) -> Reply:
+    """The list free text narrowed (`明天有讲座吗`): only these activities, ten at a time;
+    `更多` goes on with the same ones."""
     rows, more = activities.upcoming_among(ctx.conn, ids)
     if not rows:
-        return Reply(texts.EVENTS_EMPTY)
-    return _render(rows, texts.FREE_LIST_HEADER.format(count=len(rows)), more)
+        return Reply(texts.EVENTS_EMPTY if first else texts.EVENTS_NO_MORE)
+    shown = {row.id for row in rows}
+    rest = [i for i in ids if i not in shown]
+    ctx.redis.set(_page_key(ctx), NARROWED + ",".join(map(str, rest)), ex=PAGE_SECONDS)
+    return _render(rows, texts.FREE_LIST_HEADER.format(count=len(rows)) if first else texts.FREE_LIST_MORE, more)
 
 
 def _render(rows, header: str, more: bool) -> Reply:  # type: ignore[no-untyped-def]
@@ -60,9 +66,13 @@ def events_list(ctx: Context) -> Reply:
 
 @router.text("更多", "下一页")
 def events_more(ctx: Context) -> Reply:
-    """The next ten activities."""
+    """The next ten activities (of the list narrowed last, if it was)."""
     current = ctx.redis.get(_page_key(ctx))
-    page = int(current) + 1 if current is not None else 0
+    cursor = current.decode() if isinstance(current, bytes) else current
+    if cursor is not None and cursor.startswith(NARROWED):
+        rest = tuple(int(i) for i in cursor.removeprefix(NARROWED).split(",") if i)
+        return _render_among(ctx, rest, first=False)
+    page = int(cursor) + 1 if cursor is not None else 0
     return _render_page(ctx, page)
 
 
