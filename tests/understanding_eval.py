@@ -98,6 +98,7 @@ class Verdict:
 BATCHES = {
     "understanding_eval.yaml": "understanding_world.yaml",
     "understanding_eval_2.yaml": "understanding_world_2.yaml",
+    "understanding_eval_3.yaml": "understanding_world.yaml",
 }
 
 
