@@ -91,6 +91,9 @@ class Lexicon:
         self.hours_done = re.compile(f"(?:{_alternation(v.HOURS_DONE).pattern})了.{{0,4}}?(?:{_alternation(v.HOURS_AMOUNT).pattern})")
         self.mine_going = re.compile(f"我.{{0,4}}?(?:(?:{going})(?:{wh})|有(?:{wh}).{{0,4}}?(?:{going}))")
         self.own_community = _alternation(v.OWN_COMMUNITY)
+        self.ability = tuple(v.ABILITY)
+        change, field = _alternation(v.PROFILE_CHANGES).pattern, _alternation(v.PROFILE_FIELDS).pattern
+        self.profile_change = re.compile(f"(?:{change}).{{0,5}}?(?:{field})|(?:{field}).{{0,4}}?(?:{change})")
         self.code_marker = re.compile(f"(?:{_alternation(v.CODE_MARKERS).pattern})\\s*[是为:]?\\s*\\d")
         self.done_before = frozenset(v.DONE_BEFORE)
         # For whom (bot/chat/understanding/family.py).

@@ -219,9 +219,14 @@ def extract(
                 mark[i] = True
 
     kinds, topics, asks, said = set(), set(), set(), set()
+    in_names: list[tuple[int, int]] = []  # a function character inside a name, and its partner
     for hit in hits:
         if all(category == "func" for category, _ in hit.tags):
-            if hit.end - hit.start == 1 and (text[max(0, hit.start - 1) : hit.end] in pairs or text[hit.start : hit.end + 1] in pairs):
+            if hit.end - hit.start == 1 and text[max(0, hit.start - 1) : hit.end] in pairs:
+                in_names.append((hit.start, hit.start - 1))
+                continue
+            if hit.end - hit.start == 1 and text[hit.start : hit.end + 1] in pairs:
+                in_names.append((hit.start, hit.end))
                 continue
             cover(hit.start, hit.end, filler)
             for i in range(hit.start, hit.end):
@@ -243,6 +248,9 @@ def extract(
                 cover(hit.start, hit.end, substance)
     for start, end in (*when.spans, *number_spans):
         cover(start, end, covered, substance)
+    for i, partner in in_names:
+        if covered[partner]:  # `会` of `票友会`, with `票友` read as a topic: explained with it
+            cover(i, i + 1)
     code = None
     if intent in ("checkin", "checkout") or not ids:
         for match in _CODE.finditer(text):
@@ -313,6 +321,8 @@ def parse(
         intent, weak = "mine", False  # `我都要去哪些活动`: which of one's own are coming
     elif intent not in PRIORITY[:4] and lexicon.hours_done.search(normal):
         intent, weak = "hours", False  # `今年干了多长时间`
+    elif intent in ("none", "list", "detail") and lexicon.profile_change.search(normal):
+        intent, weak = "register", False  # `我想改一下我的电话号码`
     refs = extract(normal, intent, hits, now, lexicon, communities, pairs)
     if titles:
         titled = frozenset(i for title, ids in titles.items() if title in normal for i in ids)

@@ -80,8 +80,15 @@ def _kind_score(item: Item, refs: Refs, lexicon: Lexicon) -> float:
 
 
 def _topic_score(item: Item, refs: Refs, lexicon: Lexicon) -> float:
-    """2 per topic named whose words the activity's text contains (`剃头` finds 义务理发)."""
-    return 2.0 * sum(1 for topic in refs.topics if any(word in item.text for word in lexicon.topics[topic]))
+    """2 per topic named whose words the activity's text contains (`剃头` finds 义务理发), and
+    1 more where its title has the very word said: `票友会` is 戏曲票友会 before a show whose
+    content has 豫剧 (a title names; a synonym in a content only resembles)."""
+    score = 0.0
+    for topic in refs.topics:
+        words = lexicon.topics[topic]
+        if any(word in item.text for word in words):
+            score += 2.0 + (1.0 if any(w in item.plain_title for w in refs.said if w in words) else 0.0)
+    return score
 
 
 def _on_day_or_titled(item: Item, refs: Refs) -> bool:
@@ -229,7 +236,7 @@ def _change(parsed: Parsed, intent: str, pool: list[Item], world: World, lexicon
         return Decision("choose", intent, word, ids=tuple(i.id for i in fit[:MAX_OPTIONS]))
     if len(match.items) == 1:
         item = match.items[0]
-        reason = _why_not(item, world, intent, held)
+        reason = _why_not(item, world, intent, held) if match.explained else "not_found"
         if reason == "held":  # the command says so, with the place in line if waiting
             return Decision("act", intent, word, args=str(item.id), ids=(item.id,))
         offer = near(world, refs, lexicon, (item.id,)) if intent == "signup" else ()
@@ -299,8 +306,8 @@ def decide(parsed: Parsed, world: World, lexicon: Lexicon) -> Decision:
             return Decision("refuse", intent, WORDS[intent], reason="proxy")  # each signs up from their own WeChat
         places = world.held_by(whom.names[0]) if whom.kind == MEMBERS and len(whom.names) == 1 else world.held
         pool = [i for i in world.open if i.id not in places]
-        if parsed.question and not refs.any():
-            return Decision("act", "list", "活动")  # `能报名吗?`: show what there is
+        if (parsed.question or (lexicon.asks(parsed.text) and _able(parsed, lexicon))) and not refs.any():
+            return Decision("act", "list", "活动")  # `能报名吗?`, `还有什么活动能参加`: show what there is
         return _for(_change(_without(parsed, whom), intent, pool, world, lexicon, places), whom, world)
     whom = Whom()
     if intent == "cancel" and world.members:
@@ -312,6 +319,11 @@ def decide(parsed: Parsed, world: World, lexicon: Lexicon) -> Decision:
     else:  # a place is given up before the start only
         held = [i for i in world.items if i.id in places and i.start > world.now]
     return _for(_change(_without(parsed, whom), intent, held, world, lexicon, places), whom, world)
+
+
+def _able(parsed: Parsed, lexicon: Lexicon) -> bool:
+    """The request word says "can" (`能参加`, `可以报名`): with a question word, it asks what there is."""
+    return any(h.word.startswith(lexicon.ability) for h in parsed.hits if any(c == "intent" for c, _ in h.tags))
 
 
 def _without(parsed: Parsed, whom: Whom) -> Parsed:
