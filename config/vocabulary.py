@@ -264,6 +264,55 @@ SLIP_TARGETS = (
     "报名", "取消", "请假", "确认", "活动", "详情", "时长", "签到", "签退", "注册", "登记", "帮助", "讲座",
     "我的报名", "服务时长", "名额", "集合", "地点",
 )
+# ── the small words the reading's grammar is built from ────────────────────
+# (bot/chat/understanding/: the patterns stay in code, these words are here to change).
+# Asking: any of these words, or one of the endings (`有讲座没有`), or `?`.
+ASK_WORDS = ("什么", "哪", "几", "怎么", "多少", "多久", "多长", "有没有", "是不是", "能不能", "行不行", "可不可以")
+ASK_ENDINGS = ("没有", "不")
+QUESTION_PARTICLES = ("吗",)
+# "有…吗": asking whether there is something asks for a list, except 有事, 有空, 有时间.
+EXISTS, NOT_EXISTS = "有", "没"
+EXISTS_NOT = ("事", "空", "时间")
+EXISTS_ENDINGS = ("吗", "没有", "没", "不", "么")
+# A request ending in going or coming (`…俺带孙子去`), maybe with a particle after it.
+GOING_ENDINGS = ("去", "来")
+GOING_PARTICLES = ("了", "哈", "呀")
+# Particles that close a phrase without being part of it (`老人的`, `报上了`).
+TRAILING_PARTICLES = "的了着过吗么个呢没不"
+# The first person: a left-over word that starts with it is about the sender (`我手艺还行`).
+FIRST_PERSON = "我"
+# An activity's number: after these (`活动3`, `编号3`), or before 活动 (`3号活动`); a position
+# in the list after 第 and before a counter (`第2个`).
+NUMBER_WORDS = ("活动", "编号")
+ACTIVITY_WORD = "活动"
+ORDINAL = "第"
+POSITION_COUNTERS = ("个", "场", "项")
+# Around `报名` and `取消` with someone else: `给我老伴报`, `老伴也想去`.
+PROXY_MARKERS = ("给", "帮", "替", "和", "跟")
+PROXY_VERBS = ("报", "参加", "想去", "要去", "也去")
+# Between a code word and the code (`码是386514`).
+CODE_JOINERS = ("是", "为")
+# Spoken numbers: a numeral before one of these is a number (`三号`, `两个`); one after these
+# characters too (`第二`, `签到九五二七`), unless a word goes on (`一起`, `一下`). `一个`,
+# `一位` are "a", not a count.
+NUMBER_UNITS = ("号", "个", "位", "次", "月", "日", "点半", "点钟", "点", "小时", "天", "名", "人", "场", "期")
+NUMBER_AFTER_CHARS = "第码号到退名消假认情动"
+NUMERAL_WORD_ENDINGS = "起下样直定些共切般块同旦"
+A_ONE_COUNTERS = "个位次名人场期"
+# Voice input: a character said twice by a stutter (`我我想`), and 儿化 dropped after these
+# (`哪儿` → 哪, `这会儿` → 这会) but kept before these (`儿童`, `儿子`).
+STUTTER_CHARS = "我俺你那这就嗯啊呃额"
+ERHUA_AFTER = "哪这那点会块事空玩天早晚活"
+ERHUA_KEEP_BEFORE = "童子女孙歌"
+# Answers to "which one?": `第2个`, `选2`, `2号吧`; to "yes or no?": a short answer starting so.
+CHOICE_PREFIXES = ("第", "选", "要")
+CHOICE_COUNTERS = ("个", "号", "项", "场", "条")
+CHOICE_ENDINGS = ("吧", "的", "那个")
+YES_STARTS = ("是", "对", "好", "行", "中", "可以", "确认")
+NO_STARTS = ("不", "别")
+# A direction after 过 (`过来`, `过去`): not something done before.
+DIRECTIONS = ("来", "去")
+
 # ── days and times: the one time reader (bot/domain/timeparse) reads organizers' times ──
 # in `发布` and residents' days in free text with these words.
 # A day relative to today, as organizers and residents write it.
@@ -296,6 +345,8 @@ THIS_MONTH = ("这", "这个", "本")
 MONTH_START, MONTH_END = "月初", "月底"
 # After a number, words that make it a house, not a day (`3号院`, `5号楼`).
 HOUSE_WORDS = ("院", "楼", "门", "单元", "栋", "层", "室", "座", "线", "路")
+# Between the start and the end of an organizer's time (`9点到11点`, `9:00-11:00`).
+RANGE_SEPARATORS = ("-", "~", "到", "至", "—", "–", "－")
 # Holidays people name instead of a date: the word → (month, first day, number of days).
 HOLIDAYS = {
     "元旦": (1, 1, 3), "五一": (5, 1, 5), "劳动节": (5, 1, 5), "六一": (6, 1, 1), "儿童节": (6, 1, 1), "七一": (7, 1, 1),

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.chat.understanding.lexicon import Hit, Lexicon
+from config import texts
 
 SELF, MEMBERS, ASK, OTHER = "self", "members", "ask", "other"
 # How far before the request word the one it is for may start (`给我孙子豆豆也报上`).
@@ -33,7 +34,7 @@ class Whom:
         """What follows the activity's number in the command (`本人 豆豆`)."""
         if self.kind != MEMBERS:
             return ""
-        return " ".join((*(("本人",) if self.with_self else ()), *self.names))
+        return " ".join((*((texts.FAMILY_SELF_WORDS[0],) if self.with_self else ()), *self.names))
 
 
 def _slot(text: str, hits: Sequence[Hit], lexicon: Lexicon) -> str | None:

@@ -43,7 +43,6 @@ QUESTIONS = {
     "left": v.QUESTION_PLACES_LEFT,
     "content": v.QUESTION_CONTENT,
 }
-_ASKS = re.compile(r"什么|哪|几|怎么|多少|多久|多长|有没有|是不是|能不能|行不行|可不可以|没有$|不$|\?$")
 # Tone marks → plain vowels, to compare readings without tones (bào → bao).
 _TONELESS = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ", "aaaaeeeeiiiioooouuuuvvvvvnnnm")
 
@@ -77,8 +76,11 @@ class Lexicon:
         self.fillers = _alternation(v.FILLERS)
         self.weak = frozenset(v.WEAK)
         # Someone else as the one to sign up: `帮我老伴报名`, `我孙子也想去`, `和老伴一起报`.
-        others = "|".join(re.escape(w) for w in sorted(v.PROXY, key=len, reverse=True))
-        self.proxy = re.compile(f"(?:给|帮|替|和|跟)(?:我|我们)?家?(?:{others})|(?:{others}).{{0,3}}?(?:报|参加|想去|要去|也去)")
+        others = _alternation(v.PROXY).pattern
+        markers, verbs = _alternation(v.PROXY_MARKERS).pattern, _alternation(v.PROXY_VERBS).pattern
+        self.proxy = re.compile(f"(?:{markers})(?:{_alternation(v.POSSESSIVES).pattern})?(?:{others})|(?:{others}).{{0,3}}?(?:{verbs})")
+        endings = "|".join(f"{re.escape(w)}$" for w in (*v.ASK_ENDINGS, "?"))
+        self._asks = re.compile(f"{_alternation(v.ASK_WORDS).pattern}|{endings}")
         self.yes = frozenset(w.lower() for w in v.YES)
         self.none_of_them = tuple(v.NONE_OF_THEM)
         self.date_question = _alternation(v.DATE_QUESTIONS)
@@ -94,7 +96,8 @@ class Lexicon:
         self.ability = tuple(v.ABILITY)
         change, field = _alternation(v.PROFILE_CHANGES).pattern, _alternation(v.PROFILE_FIELDS).pattern
         self.profile_change = re.compile(f"(?:{change}).{{0,5}}?(?:{field})|(?:{field}).{{0,4}}?(?:{change})")
-        self.code_marker = re.compile(f"(?:{_alternation(v.CODE_MARKERS).pattern})\\s*[是为:]?\\s*\\d")
+        joiner = _alternation((*v.CODE_JOINERS, ":")).pattern
+        self.code_marker = re.compile(f"(?:{_alternation(v.CODE_MARKERS).pattern})\\s*(?:{joiner})?\\s*\\d")
         self.done_before = frozenset(v.DONE_BEFORE)
         # For whom (bot/chat/understanding/family.py).
         self.for_whom_mark = _alternation(v.FOR_WHOM_MARKERS)
@@ -176,7 +179,7 @@ class Lexicon:
 
     def asks(self, text: str) -> bool:
         """A question word (`什么`, `哪`, `几`, `有没有`…) or a trailing `?`."""
-        return _ASKS.search(text) is not None
+        return self._asks.search(text) is not None
 
     def readings(self, ch: str) -> frozenset[str]:
         """The toneless pinyin readings of one character (`长` → {chang, zhang}); empty if none."""

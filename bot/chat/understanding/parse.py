@@ -18,6 +18,7 @@ from bot.chat.understanding import plain, slips
 from bot.chat.understanding.lexicon import Hit, Lexicon
 from bot.domain.checkin_codes import CODE_DIGITS
 from bot.domain.timeparse import DayMention, find_days
+from config import vocabulary as v
 
 # Intents in the order they win when several are heard: a change of mind beats the
 # request it changes (`报名的讲座我去不了了` gives a place up), a question about one's
@@ -30,24 +31,30 @@ CHANGES = frozenset({"signup", "attend", "cancel", "leave", "confirm"})
 # Requests about the bot itself, set aside when the words name an activity.
 _ABOUT_THE_BOT = frozenset({"help", "register"})
 
+
+def _any(words) -> str:  # type: ignore[no-untyped-def]
+    """A regex alternation of the words, the longest first."""
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+_ACTIVITY, _NUMBERED = re.escape(v.ACTIVITY_WORD), _any(v.NUMBER_WORDS)
 _ID_PATTERNS = (
-    re.compile(r"活动\s*#?(\d{1,5})(?![\d号月日点:])"),
-    re.compile(r"(?<![\d月])(\d{1,5})\s*号?\s*活动"),
-    re.compile(r"编号\s*#?(\d{1,5})"),
+    re.compile(f"(?:{_NUMBERED})\\s*#?(\\d{{1,5}})(?![\\d号月日点:])"),
+    re.compile(f"(?<![\\d月])(\\d{{1,5}})\\s*号?\\s*(?:{_ACTIVITY})"),
     re.compile(r"[【\[#](\d{1,5})[】\]]?"),
 )
-_POSITION = re.compile(r"第\s*(\d{1,2})\s*[个场项]")
+_POSITION = re.compile(f"{re.escape(v.ORDINAL)}\\s*(\\d{{1,2}})\\s*(?:{_any(v.POSITION_COUNTERS)})")
 _CODE = re.compile(r"(?<![\d.])(\d{4,8})(?![\d.])")
 _PHONE = re.compile(r"(?<!\d)1\d{10}(?!\d)")
 # Particles that close a phrase without being part of it (`老人的`, `报上了`).
-_TRAILING = frozenset("的了着过吗么个呢没不")
+_TRAILING = frozenset(v.TRAILING_PARTICLES)
 _CLAUSE = re.compile(r"[^,，。.!！?？;；、]+[,，。.!！?？;；、\s]*")
 _RUN = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]{2,}")
 _HAN_ONE = re.compile(r"[\u4e00-\u9fff]")
 # "有…吗", "有…没有": asking whether there is something is asking for a list.
-_EXISTS = re.compile(r"(?:^|[^没])有(?!事|空|时间)[^,，。]{1,14}?(?:吗|没有|没|不|么|\?)$")
+_EXISTS = re.compile(f"(?:^|[^{v.NOT_EXISTS}]){v.EXISTS}(?!{_any(v.EXISTS_NOT)})[^,，。]{{1,14}}?(?:{_any(v.EXISTS_ENDINGS)}|\\?)$")
 # A request ending in "…去" / "…来" (`俺带孙子去`) means going.
-_GOING = re.compile(r"[去来](?:了|哈|呀)?$")
+_GOING = re.compile(f"(?:{_any(v.GOING_ENDINGS)})(?:{_any(v.GOING_PARTICLES)})?$")
 
 
 @dataclass(frozen=True)
@@ -165,7 +172,7 @@ def _runs(
         start, end = match.span()
         about_me = False
         while start < end and filler[start]:
-            about_me = about_me or text[start] == "我"
+            about_me = about_me or text[start] == v.FIRST_PERSON
             start += 1
         while end > start and filler[end - 1]:
             if word_start[end - 1] < end - 1:  # the end of a function word of two or more (`什么`)
@@ -285,7 +292,7 @@ def _asks_itself(text: str, hits: list[Hit], intent: str) -> bool:
     """True when the clause holding the request word is a question (`我能参加吗`)."""
     for start, end in _clauses(text):
         clause = text[start:end]
-        if ("吗" in clause or "?" in clause) and any(
+        if plain.is_question(clause) and any(
             start <= h.start < end and ("intent", intent) in h.tags for h in hits
         ):
             return True
@@ -356,7 +363,7 @@ def _not_done_before(hits: list[Hit], text: str, lexicon: Lexicon) -> list[Hit]:
     done = lexicon.done_before
 
     def before(hit: Hit) -> bool:
-        return text[hit.end : hit.end + 1] in done and text[hit.end + 1 : hit.end + 2] not in ("来", "去")
+        return text[hit.end : hit.end + 1] in done and text[hit.end + 1 : hit.end + 2] not in v.DIRECTIONS
 
     return [h for h in hits if not (before(h) and any(c == "intent" and v in ("signup", "attend", "confirm") for c, v in h.tags))]
 

@@ -18,6 +18,7 @@ from bot.chat.understanding.lexicon import Lexicon
 from bot.chat.understanding.parse import Parsed, Refs
 from bot.chat.understanding.world import Item, World
 from bot.domain.timeparse import DayMention, part_of_day
+from config import texts
 
 WORDS = {
     "signup": "报名",
@@ -343,7 +344,8 @@ def _without(parsed: Parsed, whom: Whom) -> Parsed:
 def _for(decision: Decision, whom: Whom, world: World) -> Decision:
     """The decision for the people it is for: `报名 5 豆豆`; `报名 5 本人` from someone with
     family members (else the sign-up would ask for whom); as it is for anyone else."""
-    suffix = whom.args() or ("本人" if whom.kind == SELF and decision.word == "报名" and world.members else "")
+    myself = texts.FAMILY_SELF_WORDS[0]  # `本人`, as `报名 N 本人` reads it
+    suffix = whom.args() or (myself if whom.kind == SELF and decision.word == WORDS["signup"] and world.members else "")
     if not suffix or decision.outcome not in ("act", "ask", "choose"):
         return decision
     if decision.outcome == "act" and decision.args:

@@ -81,7 +81,7 @@ _TIME = (
     r"(?P<{p}h>\d{1,2})"
     r"(?:[:](?P<{p}m>\d{2})|[点时](?:(?P<{p}m2>\d{1,2})分?|(?P<{p}half>半)|(?P<{p}quarter>一刻|三刻))?|(?P<{p}bare>))"
 )
-_SEPARATOR = r"\s*(?:-|~|到|至|—|–|－)\s*"
+_SEPARATOR = r"\s*(?:" + alternation(v.RANGE_SEPARATORS) + r")\s*"
 
 
 def _fmt(pattern: str, prefix: str) -> str:
