@@ -115,6 +115,7 @@ class Parsed:
     corrections: tuple[tuple[str, str], ...] = ()
     hits: tuple[Hit, ...] = ()
     asks_itself: bool = False  # the request is itself a question (`下周有清扫吗我想去`, `我能参加吗`)
+    days: DayMention | None = None  # the days the text names, before any became an activity's number
     proxy: bool = False  # someone else is named as the one to sign up (`帮俺老伴报个名`)
 
     @property
@@ -202,6 +203,7 @@ def extract(
     lexicon: Lexicon,
     communities: Mapping[str, str] | None = None,
     pairs: frozenset[str] = frozenset(),
+    when: DayMention | None = None,
 ) -> Refs:
     """Every reference in the text: numbers, days, kinds, topics, communities, code,
     questions, and the words left over (matched later against the activities' own text).
@@ -209,8 +211,9 @@ def extract(
     `communities` maps each way of naming a community (`南乾元社区`, `南乾元`) to its name;
     `pairs` are the telling character pairs of the activities' own text: a one-character
     function word inside one of them is part of a name (`太` in `太极拳`), not a particle.
+    `when` is the days already read from this very text (they depend on nothing else).
     """
-    when = find_days(text, now)
+    when = find_days(text, now) if when is None else when
     ids, day_or_id, position, number_spans = _numbers(text, when, lexicon)
     if when.day_number is not None and when.day_number in ids:
         when = when.without_bare_day()  # `3号活动` is activity 3, not the 3rd
@@ -316,8 +319,10 @@ def parse(
     `prior` reading of the same text that corrected nothing is reused up to the words
     found (only the references depend on the data then).
     """
+    days = None
     if prior is not None and not prior.corrections:
         original, question, normal, corrections, hits = prior.original, prior.question, prior.text, [], list(prior.hits)
+        days = prior.days
     else:
         cleaned = plain.clean(text, lexicon)
         original, question = cleaned.original, cleaned.question
@@ -330,7 +335,8 @@ def parse(
         intent, weak = "hours", False  # `今年干了多长时间`
     elif intent in ("none", "list", "detail") and lexicon.profile_change.search(normal):
         intent, weak = "register", False  # `我想改一下我的电话号码`
-    refs = extract(normal, intent, hits, now, lexicon, communities, pairs)
+    days = find_days(normal, now) if days is None else days
+    refs = extract(normal, intent, hits, now, lexicon, communities, pairs, days)
     if titles:
         titled = frozenset(i for title, ids in titles.items() if title in normal for i in ids)
         if titled:
@@ -354,6 +360,7 @@ def parse(
         tuple(corrections),
         tuple(hits),
         asks_itself=intent in CHANGES and _asks_itself(normal, hits, intent),
+        days=days,
         proxy=lexicon.proxy.search(normal) is not None,
     )
 
