@@ -93,12 +93,14 @@ class Verdict:
 
 
 # Each labelled batch and the world it is read against. The first was written together
-# with the reading; the later ones were written blind, before the reading was looked at
-# (the second, against a world of its own) and measured before anything was fixed.
+# with the reading; each later one was written before what it reveals was fixed (the
+# second before the reading was even looked at, against a world of its own), and its
+# first run is recorded in tests/data/understanding_eval_notes.md.
 BATCHES = {
     "understanding_eval.yaml": "understanding_world.yaml",
     "understanding_eval_2.yaml": "understanding_world_2.yaml",
     "understanding_eval_3.yaml": "understanding_world.yaml",
+    "understanding_eval_4.yaml": "understanding_world_2.yaml",
 }
 
 
