@@ -94,6 +94,7 @@ class Lexicon:
         self.mine_going = re.compile(f"我.{{0,4}}?(?:(?:{going})(?:{wh})|有(?:{wh}).{{0,4}}?(?:{going}))")
         self.own_community = _alternation(v.OWN_COMMUNITY)
         self.ability = tuple(v.ABILITY)
+        self.why = _alternation(v.WHY_WORDS)
         change, field = _alternation(v.PROFILE_CHANGES).pattern, _alternation(v.PROFILE_FIELDS).pattern
         self.profile_change = re.compile(f"(?:{change}).{{0,5}}?(?:{field})|(?:{field}).{{0,4}}?(?:{change})")
         joiner = _alternation((*v.CODE_JOINERS, ":")).pattern
@@ -135,6 +136,7 @@ class Lexicon:
         self.topics = {topic: (topic, *words) for topic, words in v.TOPIC_WORDS.items()}
         self.kind_near = {kind: (kind, *near) for kind, near in v.KIND_NEAR.items()}
         self._readings_of = _pinyin_table()
+        self._usual_reading_of = _pinyin_table(usual=True)
         self.known = frozenset(w for w in self.tags if len(w) >= 2) | frozenset(self.colloquial_map.values())
         self.slip_index = self._slip_index()
         # Readings a target of each length starts with: most stretches are skipped on this.
@@ -185,6 +187,10 @@ class Lexicon:
         """The toneless pinyin readings of one character (`长` → {chang, zhang}); empty if none."""
         return self._readings_of(ch)
 
+    def usual_reading(self, ch: str) -> frozenset[str]:
+        """The character's common reading alone (`园` → {yuan}), as a set; empty if none."""
+        return self._usual_reading_of(ch)
+
     # ── slips ───────────────────────────────────────────────────────────────
     def _slip_index(self) -> dict[tuple[str, ...], tuple[str, ...]]:
         """Correction targets by how they read (one key per combination of their
@@ -215,11 +221,14 @@ def _opencc_t2s() -> Callable[[str], str]:
     return converter.convert
 
 
-def _pinyin_table() -> Callable[[str], frozenset[str]]:
-    """Readings per character from pypinyin's character table.
+def _pinyin_table(usual: bool = False) -> Callable[[str], frozenset[str]]:
+    """Readings per character from pypinyin's character table: all of them, or (`usual`)
+    the first, the one the table lists as the character's common reading.
 
     pypinyin's phrase table (45 MB) is not loaded: slips are compared character by
-    character, and every reading of a character counts (长 is chang and zhang).
+    character. A correction target counts with every reading (长 is chang and zhang); a
+    character written with the reading the table lists first (园 is yuan, though it may
+    read wan): a slip is a character that sounds like the one meant as people say it.
     """
     os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")
     os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "true")
@@ -231,7 +240,7 @@ def _pinyin_table() -> Callable[[str], frozenset[str]]:
         found = cache.get(ch)
         if found is None:
             raw = PINYIN_DICT.get(ord(ch), "")
-            found = frozenset(r.translate(_TONELESS) for r in raw.split(",") if r)
+            found = frozenset(r.translate(_TONELESS) for r in raw.split(",")[: 1 if usual else None] if r)
             if len(cache) < 20000:
                 cache[ch] = found
         return found

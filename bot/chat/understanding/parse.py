@@ -326,7 +326,7 @@ def parse(
     else:
         cleaned = plain.clean(text, lexicon)
         original, question = cleaned.original, cleaned.question
-        normal, corrections = slips.correct(cleaned.text, lexicon, protected)
+        normal, corrections = slips.correct(cleaned.text, lexicon, protected, pairs)
         hits = _not_done_before(lexicon.scan(normal), normal, lexicon)
     intent, weak = classify(hits, lexicon.weak)
     if intent in ("signup", "attend") and lexicon.mine_going.search(normal):
@@ -335,6 +335,8 @@ def parse(
         intent, weak = "hours", False  # `今年干了多长时间`
     elif intent in ("none", "list", "detail") and lexicon.profile_change.search(normal):
         intent, weak = "register", False  # `我想改一下我的电话号码`
+    elif intent in CHANGES and _why(normal, hits, intent, lexicon):
+        intent, weak = "detail", False  # `票友会为啥取消了` asks why, it cancels nothing
     days = find_days(normal, now) if days is None else days
     refs = extract(normal, intent, hits, now, lexicon, communities, pairs, days)
     if titles:
@@ -363,6 +365,12 @@ def parse(
         days=days,
         proxy=lexicon.proxy.search(normal) is not None,
     )
+
+
+def _why(text: str, hits: list[Hit], intent: str, lexicon: Lexicon) -> bool:
+    """A why-word before the request word (`为什么取消了`): a question about it."""
+    why = lexicon.why.search(text)
+    return why is not None and any(("intent", intent) in h.tags and h.start >= why.end() for h in hits)
 
 
 def _not_done_before(hits: list[Hit], text: str, lexicon: Lexicon) -> list[Hit]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import cn2an
 
 from bot.chat.understanding.lexicon import Lexicon
+from bot.domain.checkin_codes import CODE_DIGITS
 from config import vocabulary as v
 
 _SPACES = re.compile(r"\s+")
@@ -56,6 +57,9 @@ _NUM_ALONE = re.compile(f"^([{_CN_NUM}]{{1,12}})$")
 # more in a row are that anywhere in a message (`签到码是三八六五一四`); no word has them.
 _DIGIT_RUN = re.compile("^[零〇一二三四五六七八九幺两]{3,}$")
 _DIGITS_SAID = re.compile("[零〇一二三四五六七八九幺]{4,}")
+# A code said in groups (`三八六 五一四`, `386 514`): one number, when six digits in all.
+_DIGIT = "[0-9零〇一二三四五六七八九幺]"
+_DIGIT_GROUPS = re.compile(f"(?<!{_DIGIT}){_DIGIT}{{2,4}}(?: {_DIGIT}{{2,4}})+(?!{_DIGIT})")
 _DIGIT_OF = {
     "零": "0", "〇": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7",
     "八": "8", "九": "9",
@@ -134,8 +138,14 @@ def text_after(match: re.Match) -> str:
 _A_ONE = frozenset(v.A_ONE_COUNTERS)
 
 
+def _one_code(match: re.Match) -> str:
+    joined = match.group(0).replace(" ", "")
+    return joined if len(joined) == CODE_DIGITS else match.group(0)
+
+
 def digits(text: str) -> str:
     """Chinese numerals that are numbers → digits (`签到九五二七` → `签到9527`, `三号` → `3号`)."""
+    text = _DIGIT_GROUPS.sub(_one_code, text)
     if not any(ch in _CN_NUM for ch in text):
         return text
     text = _NUM_ALONE.sub(lambda m: _number(m.group(1)), text)

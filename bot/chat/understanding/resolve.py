@@ -63,6 +63,7 @@ class Decision:
 class Match:
     items: list[Item]
     explained: bool  # every left-over word was found in some activity's text
+    topics_found: bool = True  # every topic said is one of theirs (`给老人剪纸` names no activity that has both)
 
 
 def _on_day(item: Item, when: DayMention) -> bool:
@@ -81,15 +82,23 @@ def _kind_score(item: Item, refs: Refs, lexicon: Lexicon) -> float:
 
 
 def _topic_score(item: Item, refs: Refs, lexicon: Lexicon) -> float:
-    """2 per topic named whose words the activity's text contains (`剃头` finds 义务理发), and
-    1 more where its title has the very word said: `票友会` is 戏曲票友会 before a show whose
-    content has 豫剧 (a title names; a synonym in a content only resembles)."""
-    score = 0.0
-    for topic in refs.topics:
-        words = lexicon.topics[topic]
-        if any(word in item.text for word in words):
-            score += 2.0 + (1.0 if any(w in item.plain_title for w in refs.said if w in words) else 0.0)
-    return score
+    """2 per topic named whose words the activity's text contains (`剃头` finds 义务理发)."""
+    return 2.0 * sum(1 for topic in refs.topics if _has_topic(item, topic, lexicon))
+
+
+def _has_topic(item: Item, topic: str, lexicon: Lexicon) -> bool:
+    return any(word in item.text for word in lexicon.topics[topic])
+
+
+def _named(item: Item, refs: Refs, world: World) -> bool:
+    """The activity is named by its own words (title, or a telling pair of its text), not only by a kind or day."""
+    return item.id in refs.titled or any(world.explains(item, w) for w in (*refs.words, *refs.phrases))
+
+
+def _literal(item: Item, refs: Refs, lexicon: Lexicon) -> bool:
+    """The activity has the topic words as they were said, not only others of their topic."""
+    said = [w for w in refs.said if any(w in lexicon.topics[t] for t in refs.topics)]
+    return all(w in item.text for w in said)
 
 
 def _on_day_or_titled(item: Item, refs: Refs) -> bool:
@@ -121,14 +130,13 @@ def select(pool: Sequence[Item], refs: Refs, world: World, lexicon: Lexicon) -> 
             continue
         if communities and item.community not in communities:
             continue
-        score = 0.0
-        if refs.topics:
-            topic = _topic_score(item, refs, lexicon)
-            if not topic:
-                continue
-            score += topic
+        # A topic said finds the activities with its words; one its own words find passes
+        # too (`孙子发烧，急救培训去不了`), but is not explained by that topic.
+        topic = _topic_score(item, refs, lexicon) if refs.topics else 0.0
         words = world.word_score(item, refs.words)
-        score += words
+        if refs.topics and not topic and not (words or item.id in refs.titled):
+            continue
+        score = topic + words
         if refs.kinds:
             kind = _kind_score(item, refs, lexicon)
             if not kind and not (score or item.id in refs.titled):
@@ -144,9 +152,10 @@ def select(pool: Sequence[Item], refs: Refs, world: World, lexicon: Lexicon) -> 
     best_score = max(s for s, _ in scored)
     best = [item for s, item in scored if s == best_score]
     explained = bool(refs.titled & {i.id for i in best}) or all(any(world.explains(item, word) for item in best) for word in refs.words)
+    topics_found = all(any(_has_topic(item, t, lexicon) for item in best) for t in refs.topics)
     if refs.words and best_score == 0 and not (refs.kinds or refs.topics or when or refs.communities or refs.titled):
         return Match([], False)  # nothing but words, and no activity has them
-    return Match(best, explained)
+    return Match(best, explained, topics_found)
 
 
 def _readings(pool: Sequence[Item], refs: Refs, world: World, lexicon: Lexicon) -> Match:
@@ -228,9 +237,17 @@ def _change(parsed: Parsed, intent: str, pool: list[Item], world: World, lexicon
     fit = [i for i in match.items if i.id in eligible]
     # A sign-up whose words fit something else still on as well (a lecture already held): ask.
     others = [i for i in match.items if i.id not in eligible and i.status == "published" and i.end > world.now and intent == "signup"]
+    if len(fit) == 1 and not _literal(fit[0], refs, lexicon):
+        # Another activity has the words as said (`票友会`), this one only their topic: that one is meant.
+        literal = [i for i in match.items if i is not fit[0] and _literal(i, refs, lexicon)]
+        if literal:
+            fit, match = [], Match(literal, match.explained)
     if len(fit) == 1:
         item = fit[0]
-        if parsed.weak or not match.explained or others or parsed.asks_itself:
+        # A sign-up also asks when a topic said is not the activity's; among one's own places
+        # such a word is rather the reason (`带孙子，来不了了`).
+        unsure = not match.explained or (intent == "signup" and not match.topics_found)
+        if parsed.weak or unsure or others or parsed.asks_itself:
             return Decision("ask", intent, word, ids=(item.id,))
         return Decision("act", intent, word, args=str(item.id), ids=(item.id,), answers=tuple(sorted(refs.asks)))
     if fit:
@@ -259,6 +276,9 @@ def _browse(parsed: Parsed, world: World, lexicon: Lexicon) -> Decision:
     match = _readings(pool, refs, world, lexicon)
     # Only a day or a place named, and something else said: chatter (`我叫张秀兰，住夕阳楼`).
     day_or_place_only = not (refs.kinds or refs.topics or refs.words or refs.titled or refs.ids)
+    asking = parsed.question or lexicon.asks(parsed.text) or bool(refs.asks)
+    if parsed.weak and not match.explained and asking and len(match.items) == 1 and _named(match.items[0], refs, world):
+        match = Match(match.items, True)  # a question about one activity, with words of its own (`熊儿河…要带手套吗`)
     if parsed.weak and (not match.explained or (day_or_place_only and (refs.residue or refs.remarks))):
         return Decision("none", "none")  # no request word and words no activity has: chatter
     if parsed.weak and (refs.residue or refs.remarks) and not (parsed.question or lexicon.asks(parsed.text)):
@@ -266,6 +286,10 @@ def _browse(parsed: Parsed, world: World, lexicon: Lexicon) -> Decision:
     if not match.items:
         return Decision("refuse", intent, "活动", reason="not_found", ids=near(world, refs, lexicon))
     # One activity, asked about (`福利院的活动几点开始`) or named by its number: shown in full.
+    if intent == "detail" and len(match.items) > 1:
+        # One thing asked about: the activity with the words as said (`票友会`), if one has them.
+        literal = [i for i in match.items if _literal(i, refs, lexicon)]
+        match = Match(literal, match.explained) if len(literal) == 1 else match
     if len(match.items) == 1 and (intent == "detail" or refs.asks or refs.ids):
         return Decision("act", "detail", "活动", args=str(match.items[0].id), ids=(match.items[0].id,))
     return Decision("act", "list", "活动", only=tuple(i.id for i in match.items))

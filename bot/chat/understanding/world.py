@@ -114,6 +114,30 @@ class Catalogue:
         return frozenset(g for g, w in self.weights.items() if w > 0 and _han(g))
 
     @cached_property
+    def sounds(self) -> dict[tuple[frozenset[str], ...], tuple[str, ...]]:
+        """The telling pairs of the titles by how they read (usual readings): a word heard or
+        typed with a character that sounds the same (`急就` for 急救, `心里` for 心理) still
+        finds the activity it names. Titles only: across a content's words, pairs that
+        merely sound alike are chance (`注意保暖` is no `权益保护`)."""
+        lexicon = Lexicon.shared()
+        by_sound: dict[tuple[frozenset[str], ...], list[str]] = {}
+        titled = {g for item in self.items for g in _bigrams(item.plain_title)}
+        for pair in self.pairs & titled:
+            key = tuple(lexicon.usual_reading(ch) for ch in pair)
+            if all(key):
+                by_sound.setdefault(key, []).append(pair)
+        return {key: tuple(pairs) for key, pairs in by_sound.items()}
+
+    def sounding(self, gram: str) -> tuple[str, ...]:
+        """The activities' telling pairs that read like `gram` (itself included if it is one)."""
+        if gram in self.pairs:
+            return (gram,)
+        if not self.sounds or not _han(gram):
+            return ()
+        lexicon = Lexicon.shared()
+        return self.sounds.get(tuple(lexicon.usual_reading(ch) for ch in gram), ())
+
+    @cached_property
     def grams(self) -> dict[int, frozenset[str]]:
         return {item.id: frozenset(_bigrams(item.text)) for item in self.items}
 
@@ -213,7 +237,11 @@ class World:
         weights = self.catalogue.weights
         score = 0.0
         for word in words:
-            score += sum(weights.get(g, 0.0) for g in _bigrams(word) if g in grams)
+            for g in _bigrams(word):
+                if g in grams:
+                    score += weights.get(g, 0.0)
+                else:  # a pair that only sounds like one of the activity's: a little less
+                    score += 0.8 * max((weights.get(p, 0.0) for p in self.catalogue.sounding(g) if p in grams), default=0.0)
         return score
 
     def mentioned(self, word: str) -> bool:
@@ -225,4 +253,7 @@ class World:
         characters (`号院` for `3号院`; `3号` alone could be any number 3)."""
         grams = self.catalogue.grams.get(item.id, frozenset())
         weights = self.catalogue.weights
-        return any(g in grams and weights.get(g, 0.0) > 0 and _han(g) for g in _bigrams(word))
+        return any(
+            (g in grams and weights.get(g, 0.0) > 0 and _han(g)) or any(p in grams for p in self.catalogue.sounding(g))
+            for g in _bigrams(word)
+        )

@@ -5,7 +5,8 @@ free-text reading (SPEC §9). The same day rules as organizers' times (`ranges`)
 the next Saturday (today included), `下周六` Saturday of next week, the week starts on
 Monday; a day of the month without a month (`5号`) is this month's, or next month's
 once it has passed; `下个月6号` is the 6th of next month; a holiday (`五一`) is its days,
-this year's or, once over, next year's. The words are in `config/vocabulary.py`.
+this year's or, once over, next year's. A weekday that is today's (`礼拜四` on a Thursday)
+is today or next week's: whichever has the activity. The words are in `config/vocabulary.py`.
 """
 
 from __future__ import annotations
@@ -139,6 +140,8 @@ def find_days(text: str, now: datetime) -> DayMention:
         if day is not None:
             days.append(day)
             spans.append(match.span())
+            if day == today and match.group("fwd") and not match.group("fwprefix"):
+                days.append(today + timedelta(days=7))  # `礼拜四` said on a Thursday: today, or next week's
     for match in _WEEK.finditer(text):
         weekend = bool(match.group("end") or match.group("weekend"))
         days.extend(_week(today, match.group("which") or "", weekend))
