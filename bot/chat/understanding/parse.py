@@ -44,6 +44,8 @@ _ID_PATTERNS = (
     re.compile(r"[【\[#](\d{1,5})[】\]]?"),
 )
 _POSITION = re.compile(f"{re.escape(v.ORDINAL)}\\s*(\\d{{1,2}})\\s*(?:{_any(v.POSITION_COUNTERS)})")
+# How far after a why-word the request word it asks about starts (`为啥给我取消了`).
+_WHY_REACH = 3
 _CODE = re.compile(r"(?<![\d.])(\d{4,8})(?![\d.])")
 _PHONE = re.compile(r"(?<!\d)1\d{10}(?!\d)")
 # Particles that close a phrase without being part of it (`老人的`, `报上了`).
@@ -349,7 +351,7 @@ def parse(
         if other != "none" or refs.kinds or refs.topics or refs.titled:
             intent, weak = (other, other_weak) if other != "none" else ("detail", True)
     if intent == "none" or (weak and intent in ("list", "detail")):
-        intent, weak = _by_shape(normal, question or lexicon.asks(normal), intent, weak)
+        intent, weak = _by_shape(normal, question or lexicon.asks(normal), intent, weak, refs)
     if intent == "none":
         intent, weak = _without_cue(hits, refs)
     return Parsed(
@@ -368,9 +370,11 @@ def parse(
 
 
 def _why(text: str, hits: list[Hit], intent: str, lexicon: Lexicon) -> bool:
-    """A why-word before the request word (`为什么取消了`): a question about it."""
-    why = lexicon.why.search(text)
-    return why is not None and any(("intent", intent) in h.tags and h.start >= why.end() for h in hits)
+    """A why-word just before the request word (`为什么取消了`, `怎么给取消了`): a question
+    about it. Further off it asks about something else (`保健品怎么辨别那个讲座我去听`)."""
+    return any(
+        ("intent", intent) in h.tags and 0 <= h.start - why.end() <= _WHY_REACH for why in lexicon.why.finditer(text) for h in hits
+    )
 
 
 def _not_done_before(hits: list[Hit], text: str, lexicon: Lexicon) -> list[Hit]:
@@ -383,10 +387,11 @@ def _not_done_before(hits: list[Hit], text: str, lexicon: Lexicon) -> list[Hit]:
     return [h for h in hits if not (before(h) and any(c == "intent" and v in ("signup", "attend", "confirm") for c, v in h.tags))]
 
 
-def _by_shape(text: str, question: bool, intent: str, weak: bool) -> tuple[str, bool]:
-    """No request word, but the shape says it: `有讲座吗` asks for a list, `…俺带孙子去` is going."""
+def _by_shape(text: str, question: bool, intent: str, weak: bool, refs: Refs) -> tuple[str, bool]:
+    """No request word, but the shape says it: `有讲座吗` asks for a list (weak when it names
+    no kind or topic: `明天有雨吗` is no list), `…俺带孙子去` is going."""
     if _EXISTS.search(text):
-        return "list", False
+        return "list", not (refs.kinds or refs.topics or refs.titled)
     if not question and _GOING.search(text):
         return "attend", False
     return intent, weak
@@ -397,7 +402,7 @@ def _without_cue(hits: list[Hit], refs: Refs) -> tuple[str, bool]:
     be chatter, `今天天气不错`); a bare code may be a check-in (weak: ask first); a
     greeting or thanks is answered kindly."""
     tags = {category for hit in hits for category, _ in hit.tags}
-    if tags & {"greet", "thanks"} and not (refs.kinds or refs.topics or refs.words or refs.ids or refs.titled or refs.communities):
+    if tags & {"greet", "thanks"} and not (refs.kinds or refs.topics or refs.ids or refs.titled or refs.communities):
         return ("greet" if "greet" in tags else "thanks"), False  # `早上好`: not the morning's activities
     if refs.code and len(refs.code) == CODE_DIGITS and not refs.any():
         return "checkin", True  # a bare six-digit number: a check-in code, asked first

@@ -90,6 +90,11 @@ def _has_topic(item: Item, topic: str, lexicon: Lexicon) -> bool:
     return any(word in item.text for word in lexicon.topics[topic])
 
 
+def _in_title(item: Item, refs: Refs, lexicon: Lexicon) -> bool:
+    """A topic word said, other than the topic's own name (`合唱`, not `演出`), is in the title."""
+    return any(w in item.plain_title for w in refs.said if w not in lexicon.topics and any(w in lexicon.topics[t] for t in refs.topics))
+
+
 def _named(item: Item, refs: Refs, world: World) -> bool:
     """The activity is named by its own words (title, or a telling pair of its text), not only by a kind or day."""
     return item.id in refs.titled or any(world.explains(item, w) for w in (*refs.words, *refs.phrases))
@@ -237,6 +242,10 @@ def _change(parsed: Parsed, intent: str, pool: list[Item], world: World, lexicon
     fit = [i for i in match.items if i.id in eligible]
     # A sign-up whose words fit something else still on as well (a lecture already held): ask.
     others = [i for i in match.items if i.id not in eligible and i.status == "published" and i.end > world.now and intent == "signup"]
+    if len(fit) > 1:
+        # One title has a word said as it is (`合唱团` of 社区合唱团排练), the others only its topic.
+        named = [i for i in fit if _in_title(i, refs, lexicon)]
+        fit = named if len(named) == 1 else fit
     if len(fit) == 1 and not _literal(fit[0], refs, lexicon):
         # Another activity has the words as said (`票友会`), this one only their topic: that one is meant.
         literal = [i for i in match.items if i is not fit[0] and _literal(i, refs, lexicon)]
@@ -281,8 +290,8 @@ def _browse(parsed: Parsed, world: World, lexicon: Lexicon) -> Decision:
         match = Match(match.items, True)  # a question about one activity, with words of its own (`熊儿河…要带手套吗`)
     if parsed.weak and (not match.explained or (day_or_place_only and (refs.residue or refs.remarks))):
         return Decision("none", "none")  # no request word and words no activity has: chatter
-    if parsed.weak and (refs.residue or refs.remarks) and not (parsed.question or lexicon.asks(parsed.text)):
-        return Decision("none", "none")  # said about an activity, asking nothing: `昨天植树可得劲`
+    if parsed.weak and not asking and (refs.residue or refs.remarks or any(world.coverage(w) < 0.5 for w in refs.words)):
+        return Decision("none", "none")  # said about an activity, asking nothing: `昨天植树可得劲`, `楼下垃圾没人收`
     if not match.items:
         return Decision("refuse", intent, "活动", reason="not_found", ids=near(world, refs, lexicon))
     # One activity, asked about (`福利院的活动几点开始`) or named by its number: shown in full.

@@ -244,6 +244,14 @@ class World:
                     score += 0.8 * max((weights.get(p, 0.0) for p in self.catalogue.sounding(g) if p in grams), default=0.0)
         return score
 
+    def coverage(self, word: str) -> float:
+        """The share of the word's pairs of Chinese characters some activity's text has (as
+        written or as they sound): `防诈骗讲座` all, `楼下垃圾没人收` one in six."""
+        grams = [g for g in _bigrams(word) if _han(g)]
+        if not grams:
+            return 1.0
+        return sum(1 for g in grams if self.catalogue.sounding(g) or g in self.catalogue.weights) / len(grams)
+
     def mentioned(self, word: str) -> bool:
         """True when some activity's text explains the word (see `explains`)."""
         return any(self.explains(item, word) for item in self.items)
