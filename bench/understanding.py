@@ -173,7 +173,8 @@ def _timing(rounds: int) -> None:
         held = {i: "confirmed" for i in spec["resident"]["holds"]} | {i: "waitlisted" for i in spec["resident"]["waiting"]}
         members = tuple((m["name"], m["relation"]) for m in spec["resident"].get("family", ()))
         people = People(spec["resident"]["community"], members, {})
-        context = (now, to_local(now).replace(tzinfo=None), _world_rows(spec), held, people)
+        # One catalogue per world, kept as a process keeps its one while the activities stay.
+        context = (now, to_local(now).replace(tzinfo=None), catalogue_of(_world_rows(spec), lexicon), held, people)
         batches += [(f"{batch}:{t}", t, context) for case in ev.load_cases(batch) for t in case.say]
 
     def strict(text: str, context: tuple) -> None:  # type: ignore[type-arg]
@@ -182,9 +183,9 @@ def _timing(rounds: int) -> None:
             fits(intent)
 
     def free(text: str, context: tuple) -> None:  # type: ignore[type-arg]
-        now, local, rows, held, people = context
+        now, local, catalogue, held, people = context
         first = parse(text, lexicon, now)
-        world = World(catalogue_of(rows, lexicon), local, load_held=lambda: held, load_people=lambda: people)
+        world = World(catalogue, local, load_held=lambda: held, load_people=lambda: people)
         if first.intent not in ("help", "register", "hours", "mine", "greet", "thanks", "none"):
             first = parse(text, lexicon, now, world.protected, world.communities, world.titles, prior=first, pairs=world.pairs)
         decide(first, world, lexicon)

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from bot.chat.understanding.lexicon import Lexicon
 from bot.domain.communities import aliases as community_aliases
@@ -67,8 +67,9 @@ def _han(gram: str) -> bool:
     return all("\u4e00" <= ch <= "\u9fff" for ch in gram)
 
 
-def _bigrams(text: str) -> set[str]:
-    return {text[i : i + 2] for i in range(len(text) - 1) if not text[i].isspace() and not text[i + 1].isspace()}
+@lru_cache(maxsize=8192)
+def _bigrams(text: str) -> frozenset[str]:
+    return frozenset(text[i : i + 2] for i in range(len(text) - 1) if not text[i].isspace() and not text[i + 1].isspace())
 
 
 class Catalogue:
@@ -77,6 +78,7 @@ class Catalogue:
 
     def __init__(self, items: list[Item]) -> None:
         self.items = items
+        self._sounding: dict[str, tuple[str, ...]] = {}  # pair → the telling pairs it sounds like
 
     @cached_property
     def by_id(self) -> dict[int, Item]:
@@ -130,12 +132,18 @@ class Catalogue:
 
     def sounding(self, gram: str) -> tuple[str, ...]:
         """The activities' telling pairs that read like `gram` (itself included if it is one)."""
-        if gram in self.pairs:
-            return (gram,)
-        if not self.sounds or not _han(gram):
-            return ()
-        lexicon = Lexicon.shared()
-        return self.sounds.get(tuple(lexicon.usual_reading(ch) for ch in gram), ())
+        found = self._sounding.get(gram)
+        if found is None:
+            if gram in self.pairs:
+                found = (gram,)
+            elif not self.sounds or not _han(gram):
+                found = ()
+            else:
+                lexicon = Lexicon.shared()
+                found = self.sounds.get(tuple(lexicon.usual_reading(ch) for ch in gram), ())
+            if len(self._sounding) < 20000:  # bounded: messages bring new pairs without end
+                self._sounding[gram] = found
+        return found
 
     @cached_property
     def grams(self) -> dict[int, frozenset[str]]:
