@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from bot.chat.understanding import plain, slips
+from bot.chat.understanding import plain, shapes, slips
 from bot.chat.understanding.lexicon import Hit, Lexicon
-from bot.domain.checkin_codes import CODE_DIGITS
+from bot.chat.understanding.refs import Refs
 from bot.domain.timeparse import DayMention, find_days
 from config import vocabulary as v
 
@@ -44,64 +44,12 @@ _ID_PATTERNS = (
     re.compile(r"[【\[#](\d{1,5})[】\]]?"),
 )
 _POSITION = re.compile(f"{re.escape(v.ORDINAL)}\\s*(\\d{{1,2}})\\s*(?:{_any(v.POSITION_COUNTERS)})")
-# How far after a why-word the request word it asks about starts (`为啥给我取消了`).
-_WHY_REACH = 3
 _CODE = re.compile(r"(?<![\d.])(\d{4,8})(?![\d.])")
 _PHONE = re.compile(r"(?<!\d)1\d{10}(?!\d)")
 # Particles that close a phrase without being part of it (`老人的`, `报上了`).
 _TRAILING = frozenset(v.TRAILING_PARTICLES)
-_CLAUSE = re.compile(r"[^,，。.!！?？;；、]+[,，。.!！?？;；、\s]*")
 _RUN = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]{2,}")
 _HAN_ONE = re.compile(r"[\u4e00-\u9fff]")
-# "有…吗", "有…没有": asking whether there is something is asking for a list.
-_EXISTS = re.compile(f"(?:^|[^{v.NOT_EXISTS}]){v.EXISTS}(?!{_any(v.EXISTS_NOT)})[^,，。]{{1,14}}?(?:{_any(v.EXISTS_ENDINGS)}|\\?)$")
-# A request ending in "…去" / "…来" (`俺带孙子去`) means going.
-_GOING = re.compile(f"(?:{_any(v.GOING_ENDINGS)})(?:{_any(v.GOING_PARTICLES)})?$")
-
-
-@dataclass(frozen=True)
-class Refs:
-    """What the words point at, before looking at any activity."""
-
-    ids: tuple[int, ...] = ()  # written as an activity number (`活动3`, `3号活动`, `报名3`)
-    day_or_id: int | None = None  # `6号`: the 6th of the month, or activity 6
-    position: int | None = None  # `第2个`: the second in the list, or activity 2
-    when: DayMention = field(default_factory=DayMention)
-    kinds: frozenset[str] = frozenset()
-    topics: frozenset[str] = frozenset()
-    words: tuple[str, ...] = ()  # words left over, matched against the activities' own text
-    code: str | None = None
-    asks: frozenset[str] = frozenset()  # questions riding along: place, time, length, left, content
-    communities: frozenset[str] = frozenset()  # full names of communities mentioned
-    titled: frozenset[int] = frozenset()  # activities whose whole title was written
-    said: frozenset[str] = frozenset()  # kind and topic words as written (`剃头`)
-    phrases: tuple[str, ...] = ()  # kind and topic words written together, 3+ characters (`文艺汇演`)
-    residue: bool = False  # a single character no step explained (`明天会下雨吗`): maybe not about activities
-    remarks: tuple[str, ...] = ()  # left-over words said aside (`我手艺还行`, `，太冷了`): count only if an activity has them
-    home: bool = False  # one's own community was named (`我们社区`): the resolver knows which
-    code_marked: bool = False  # the code was introduced as one (`码是386514`)
-    when_words: tuple[str, ...] = ()  # the day words as written (`五一`): an activity titled with them is not held to the day
-
-    def any(self) -> bool:
-        """True when the words point at some activity at all."""
-        return bool(
-            self.ids
-            or self.day_or_id
-            or self.position
-            or self.when
-            or self.kinds
-            or self.topics
-            or self.words
-            or self.communities
-            or self.titled
-            or self.home
-        )
-
-    def only_numbers(self) -> bool:
-        """True when an activity is named by a number and nothing else (a misheard digit changes it)."""
-        return bool(self.ids or self.day_or_id or self.position) and not (
-            self.kinds or self.topics or self.words or self.communities or self.when.part or self.when.hour is not None
-        )
 
 
 @dataclass(frozen=True)
@@ -156,18 +104,13 @@ def _numbers(text: str, when: DayMention, lexicon: Lexicon) -> tuple[tuple[int, 
     return tuple(dict.fromkeys(ids)), day_or_id, position, spans
 
 
-def _clauses(text: str) -> list[tuple[int, int]]:
-    """Where each clause of the text starts and ends, its closing mark included."""
-    return [m.span() for m in _CLAUSE.finditer(text)]
-
-
 def _runs(
     text: str, covered: list[bool], filler: list[bool], substance: list[bool], word_start: list[int]
 ) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
     """Runs of characters (Chinese, digits, letters) no step explained, trimmed of function
     words (`的`, `一个`): the words that may name an activity, and the remarks (about
     oneself, `我手艺还行`, or a clause with nothing else in it, `身体不舒服，…`)."""
-    clauses = _clauses(text)
+    clauses = shapes.clauses(text)
     runs = []
     remarks = []
     residue = False
@@ -293,17 +236,6 @@ def extract(
     )
 
 
-def _asks_itself(text: str, hits: list[Hit], intent: str) -> bool:
-    """True when the clause holding the request word is a question (`我能参加吗`)."""
-    for start, end in _clauses(text):
-        clause = text[start:end]
-        if plain.is_question(clause) and any(
-            start <= h.start < end and ("intent", intent) in h.tags for h in hits
-        ):
-            return True
-    return False
-
-
 def parse(
     text: str,
     lexicon: Lexicon,
@@ -329,7 +261,7 @@ def parse(
         cleaned = plain.clean(text, lexicon)
         original, question = cleaned.original, cleaned.question
         normal, corrections = slips.correct(cleaned.text, lexicon, protected, pairs)
-        hits = _not_done_before(lexicon.scan(normal), normal, lexicon)
+        hits = shapes.not_done_before(lexicon.scan(normal), normal, lexicon)
     intent, weak = classify(hits, lexicon.weak)
     if intent in ("signup", "attend") and lexicon.mine_going.search(normal):
         intent, weak = "mine", False  # `我都要去哪些活动`: which of one's own are coming
@@ -337,7 +269,7 @@ def parse(
         intent, weak = "hours", False  # `今年干了多长时间`
     elif intent in ("none", "list", "detail") and lexicon.profile_change.search(normal):
         intent, weak = "register", False  # `我想改一下我的电话号码`
-    elif intent in CHANGES and _why(normal, hits, intent, lexicon):
+    elif intent in CHANGES and shapes.why(normal, hits, intent, lexicon):
         intent, weak = "detail", False  # `票友会为啥取消了` asks why, it cancels nothing
     days = find_days(normal, now) if days is None else days
     refs = extract(normal, intent, hits, now, lexicon, communities, pairs, days)
@@ -351,9 +283,9 @@ def parse(
         if other != "none" or refs.kinds or refs.topics or refs.titled:
             intent, weak = (other, other_weak) if other != "none" else ("detail", True)
     if intent == "none" or (weak and intent in ("list", "detail")):
-        intent, weak = _by_shape(normal, question or lexicon.asks(normal), intent, weak, refs)
+        intent, weak = shapes.by_shape(normal, question or lexicon.asks(normal), intent, weak, refs)
     if intent == "none":
-        intent, weak = _without_cue(hits, refs)
+        intent, weak = shapes.without_cue(hits, refs)
     return Parsed(
         normal,
         original,
@@ -363,53 +295,7 @@ def parse(
         refs,
         tuple(corrections),
         tuple(hits),
-        asks_itself=intent in CHANGES and _asks_itself(normal, hits, intent),
+        asks_itself=intent in CHANGES and shapes.asks_itself(normal, hits, intent),
         days=days,
         proxy=lexicon.proxy.search(normal) is not None,
     )
-
-
-def _why(text: str, hits: list[Hit], intent: str, lexicon: Lexicon) -> bool:
-    """A why-word just before the request word (`为什么取消了`, `怎么给取消了`): a question
-    about it. Further off it asks about something else (`保健品怎么辨别那个讲座我去听`)."""
-    return any(
-        ("intent", intent) in h.tags and 0 <= h.start - why.end() <= _WHY_REACH for why in lexicon.why.finditer(text) for h in hits
-    )
-
-
-def _not_done_before(hits: list[Hit], text: str, lexicon: Lexicon) -> list[Hit]:
-    """Request words marked as done before (`我去过`, `参加过`) are no request."""
-    done = lexicon.done_before
-
-    def before(hit: Hit) -> bool:
-        return text[hit.end : hit.end + 1] in done and text[hit.end + 1 : hit.end + 2] not in v.DIRECTIONS
-
-    return [h for h in hits if not (before(h) and any(c == "intent" and v in ("signup", "attend", "confirm") for c, v in h.tags))]
-
-
-def _by_shape(text: str, question: bool, intent: str, weak: bool, refs: Refs) -> tuple[str, bool]:
-    """No request word, but the shape says it: `有讲座吗` asks for a list (weak when it names
-    no kind or topic: `明天有雨吗` is no list), `…俺带孙子去` is going."""
-    if _EXISTS.search(text):
-        return "list", not (refs.kinds or refs.topics or refs.titled)
-    if not question and _GOING.search(text):
-        return "attend", False
-    return intent, weak
-
-
-def _without_cue(hits: list[Hit], refs: Refs) -> tuple[str, bool]:
-    """No request word: words about activities are a question about them (weak: they may
-    be chatter, `今天天气不错`); a bare code may be a check-in (weak: ask first); a
-    greeting or thanks is answered kindly."""
-    tags = {category for hit in hits for category, _ in hit.tags}
-    if tags & {"greet", "thanks"} and not (refs.kinds or refs.topics or refs.ids or refs.titled or refs.communities):
-        return ("greet" if "greet" in tags else "thanks"), False  # `早上好`: not the morning's activities
-    if refs.code and len(refs.code) == CODE_DIGITS and not refs.any():
-        return "checkin", True  # a bare six-digit number: a check-in code, asked first
-    if refs.any():
-        return "detail", True
-    if "greet" in tags:
-        return "greet", False
-    if "thanks" in tags:
-        return "thanks", False
-    return "none", False

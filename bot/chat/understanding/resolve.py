@@ -15,7 +15,8 @@ from dataclasses import dataclass, replace
 
 from bot.chat.understanding.family import MEMBERS, OTHER, SELF, Whom, for_whom
 from bot.chat.understanding.lexicon import Lexicon
-from bot.chat.understanding.parse import Parsed, Refs
+from bot.chat.understanding.parse import Parsed
+from bot.chat.understanding.refs import Refs
 from bot.chat.understanding.world import Item, World
 from bot.domain.timeparse import DayMention, part_of_day
 from config import texts
