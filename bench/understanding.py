@@ -4,10 +4,11 @@ the time and memory the understanding adds, next to the strict command path in t
     .venv/bin/python -m bench.understanding                 # everything
     .venv/bin/python -m bench.understanding --skip-accuracy # time and memory only
 
-1. Accuracy: every message of tests/data/understanding_eval.yaml through the real webhook
-   (signed XML, voice where labelled), the clock pinned to the set's "now", on its own
-   SQLite file and Redis db (BENCH_REDIS_URL, default db 13): right per intent, the
-   confusion of labelled → read intents, wrong effects.
+1. Accuracy: every message of each batch (tests/data/understanding_eval*.yaml, each
+   against its world) through the real webhook (signed XML, voice where labelled), the
+   clock pinned to the world's "now", on its own SQLite file and Redis db
+   (BENCH_REDIS_URL, default db 13): right per intent, the confusion of labelled → read
+   intents, wrong effects; per batch, then all together.
 2. Time per message, in this process, with the activities already read (as the hot
    path's per-process cache will hold them): the strict path (`understand` + `fits`, as
    the router runs it on every text) and the free-text step (both parses, the rows made
@@ -34,6 +35,20 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _accuracy(redis_url: str) -> None:
+    from tests import understanding_eval as ev
+
+    everything = []
+    for batch, world_file in ev.BATCHES.items():
+        print(f"\n== {batch} (world {world_file})")
+        verdicts = _batch(redis_url, ev.load_world(world_file), ev.load_cases(batch))
+        _report(verdicts)
+        everything += verdicts
+    result = ev.score(everything)
+    print(f"\n== all batches: {result.right}/{result.total} = {result.accuracy:.1%}   wrong effects: {result.wrong_effects}")
+
+
+def _batch(redis_url: str, world: dict, cases: list) -> list:  # type: ignore[type-arg]
+    """One batch through the webhook of a fresh app on an empty database."""
     from bot.app import create_app
     from bot.storage.schema import reset_database
     from bot.wechat.peer import WeChatPeer
@@ -65,12 +80,17 @@ def _accuracy(redis_url: str) -> None:
         reply = peer.read_reply(response.data)
         return reply.get("Content", "") if reply else ""
 
-    world, cases = ev.load_world(), ev.load_cases()
     with ev.pinned(world):
         ev.build(services, world)
         verdicts = ev.run(app, services, cases, send, world)
     services.redis.flushdb()
     services.close()
+    return verdicts
+
+
+def _report(verdicts: list) -> None:  # type: ignore[type-arg]
+    from tests import understanding_eval as ev
+
     result = ev.score(verdicts)
     voice = [v for v in verdicts if v.case.voice]
     print(f"accuracy: {result.right}/{result.total} = {result.accuracy:.1%}   wrong effects: {result.wrong_effects}")
@@ -140,45 +160,50 @@ def _timing(rounds: int) -> None:
     from bot.chat.understanding.lexicon import Lexicon
     from bot.chat.understanding.parse import parse
     from bot.chat.understanding.resolve import decide
-    from bot.chat.understanding.world import World, catalogue_of
+    from bot.chat.understanding.world import People, World, catalogue_of
     from bot.domain.timefmt import to_local, to_utc_naive
     from tests import understanding_eval as ev
 
-    world_spec = ev.load_world()
-    now = to_utc_naive(datetime.strptime(world_spec["now"], "%Y-%m-%d %H:%M"))
-    local = to_local(now).replace(tzinfo=None)
-    rows = _world_rows(world_spec)
-    held = {i: "confirmed" for i in world_spec["resident"]["holds"]} | {i: "waitlisted" for i in world_spec["resident"]["waiting"]}
-    texts = [t for case in ev.load_cases() for t in case.say]
     words = build_router().words()
     lexicon = Lexicon.shared()
+    batches = []
+    for batch, world_file in ev.BATCHES.items():
+        spec = ev.load_world(world_file)
+        now = to_utc_naive(datetime.strptime(spec["now"], "%Y-%m-%d %H:%M"))
+        held = {i: "confirmed" for i in spec["resident"]["holds"]} | {i: "waitlisted" for i in spec["resident"]["waiting"]}
+        members = tuple((m["name"], m["relation"]) for m in spec["resident"].get("family", ()))
+        people = People(spec["resident"]["community"], members, {})
+        # One catalogue per world, kept as a process keeps its one while the activities stay.
+        context = (now, to_local(now).replace(tzinfo=None), catalogue_of(_world_rows(spec), lexicon), held, people)
+        batches += [(f"{batch}:{t}", t, context) for case in ev.load_cases(batch) for t in case.say]
 
-    def strict(text: str) -> None:
+    def strict(text: str, context: tuple) -> None:  # type: ignore[type-arg]
         intent = understand(text, words)
         if intent is not None:
             fits(intent)
 
-    def free(text: str) -> None:
+    def free(text: str, context: tuple) -> None:  # type: ignore[type-arg]
+        now, local, catalogue, held, people = context
         first = parse(text, lexicon, now)
-        world = World(catalogue_of(rows, lexicon), local, load_held=lambda: held)
+        world = World(catalogue, local, load_held=lambda: held, load_people=lambda: people)
         if first.intent not in ("help", "register", "hours", "mine", "greet", "thanks", "none"):
-            first = parse(text, lexicon, now, world.protected, world.communities, world.titles, prior=first)
+            first = parse(text, lexicon, now, world.protected, world.communities, world.titles, prior=first, pairs=world.pairs)
         decide(first, world, lexicon)
 
-    for text in texts:  # warm up: caches of character readings, regexes
-        strict(text)
-        free(text)
+    for _, text, context in batches:  # warm up: caches of character readings, regexes
+        strict(text, context)
+        free(text, context)
     timings: dict[str, list[float]] = {"strict": [], "free": []}
     best: dict[str, dict[str, float]] = {"strict": {}, "free": {}}
     for _ in range(rounds):
-        for text in texts:
+        for key, text, context in batches:
             for name, step in (("strict", strict), ("free", free)):
                 started = time.perf_counter()
-                step(text)
+                step(text, context)
                 took = (time.perf_counter() - started) * 1000
                 timings[name].append(took)
-                best[name][text] = min(best[name].get(text, took), took)
-    print(f"\ntime per message ({len(texts)} messages × {rounds} rounds, this process, activities already read):")
+                best[name][key] = min(best[name].get(key, took), took)
+    print(f"\ntime per message ({len(batches)} messages × {rounds} rounds, this process, activities already read):")
     for name, values in timings.items():
         print(f"  {name:7} every run:    {_spread(values)}")
     for name, per_message in best.items():
@@ -212,7 +237,7 @@ print(f"{{before:.1f}} {{after_build:.1f}} {{rss():.1f}} {{built * 1000:.0f}}")
 
 
 def _read_all() -> None:
-    """Read every message of the set once (the memory probe's work)."""
+    """Read every message of every batch once (the memory probe's work)."""
     from bot.chat.understanding.lexicon import Lexicon
     from bot.chat.understanding.parse import parse
     from bot.chat.understanding.resolve import decide
@@ -220,13 +245,15 @@ def _read_all() -> None:
     from bot.domain.timefmt import to_local, to_utc_naive
     from tests import understanding_eval as ev
 
-    world_spec = ev.load_world()
-    now = to_utc_naive(datetime.strptime(world_spec["now"], "%Y-%m-%d %H:%M"))
     lexicon = Lexicon.shared()
-    world = World([item_from_row(r, lexicon) for r in _world_rows(world_spec)], to_local(now).replace(tzinfo=None))
-    for case in ev.load_cases():
-        for text in case.say:
-            decide(parse(text, lexicon, now, world.protected, world.communities, world.titles), world, lexicon)
+    for batch, world_file in ev.BATCHES.items():
+        spec = ev.load_world(world_file)
+        now = to_utc_naive(datetime.strptime(spec["now"], "%Y-%m-%d %H:%M"))
+        world = World([item_from_row(r, lexicon) for r in _world_rows(spec)], to_local(now).replace(tzinfo=None))
+        for case in ev.load_cases(batch):
+            for text in case.say:
+                parsed = parse(text, lexicon, now, world.protected, world.communities, world.titles, pairs=world.pairs)
+                decide(parsed, world, lexicon)
 
 
 def _memory() -> None:
@@ -244,7 +271,14 @@ def main() -> None:
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"))
     parser.add_argument("--rounds", type=int, default=20, help="timing rounds over the whole set")
     parser.add_argument("--skip-accuracy", action="store_true")
+    parser.add_argument("--batch", action="append", help="only this batch (a file name in tests/data; repeatable)")
     args = parser.parse_args()
+    if args.batch:
+        from tests import understanding_eval as ev
+
+        for name in list(ev.BATCHES):
+            if name not in args.batch:
+                del ev.BATCHES[name]
     if not args.skip_accuracy:
         from bot.runtime.embedded_redis import ensure_redis, reachable
 

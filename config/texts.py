@@ -536,6 +536,7 @@ FREE_CANCELLED = "【{id}】{title}已停办。"
 FREE_NEAR = "近期可以报名的有：\n{lines}\n回复“活动 编号”看详情，“报名 编号”报名。"
 FREE_NEAR_LINE = "【{id}】{when} {title}"
 FREE_LIST_HEADER = "为您找到 {count} 个活动："
+FREE_LIST_MORE = "接着为您列出："
 FREE_GREETING = "您好！我是社区志愿服务助手。\n回复“活动”看看近期活动；直接说“报名后天的打扫卫生”“我的时长”也行。回复“帮助”查看更多。"
 FREE_THANKS = "不客气！有需要随时说。"
 # Answers to a question riding along with a request (`…我去，在哪儿集合？`).

@@ -13,132 +13,26 @@ Longer entries win over shorter ones where they overlap (`打扫卫生` before `
 # ── how people talk in the quarter ─────────────────────────────────────────
 # Colloquial and Henan words → the standard word the rest of the reading uses.
 COLLOQUIAL = {
-    "俺们": "我们",
-    "俺": "我",
-    "咱们": "我们",
-    "咱": "我",
-    "恁": "你",
-    "额滴": "我的",
-    "咋弄": "怎么办",
-    "咋整": "怎么办",
-    "咋": "怎么",
-    "弄啥": "做什么",
-    "干嘛": "做什么",
-    "干么": "做什么",
-    "干啥": "做什么",
-    "为啥": "为什么",
-    "啥时候": "什么时候",
-    "多会儿": "什么时候",
-    "几时": "什么时候",
-    "啥": "什么",
-    "今儿个": "今天",
-    "今个儿": "今天",
-    "今个": "今天",
-    "今儿": "今天",
-    "明儿个": "明天",
-    "明个儿": "明天",
-    "明个": "明天",
-    "明儿": "明天",
-    "赶明儿": "明天",
-    "后儿个": "后天",
-    "后个": "后天",
-    "后儿": "后天",
-    "大后儿": "大后天",
-    "夜儿个": "昨天",
-    "夜个": "昨天",
-    "昨儿": "昨天",
-    "前晌": "上午",
-    "头午": "上午",
-    "上半晌": "上午",
-    "清早": "早上",
-    "一大早": "早上",
-    "大清早": "早上",
-    "晌午头": "中午",
-    "晌午": "中午",
-    "后晌": "下午",
-    "下半晌": "下午",
-    "过晌": "下午",
-    "下晌": "下午",
-    "黑地": "晚上",
-    "黑价": "晚上",
-    "擦黑": "晚上",
-    "晚黑": "晚上",
-    "黑了": "晚上",
-    "礼拜天": "周日",
-    "礼拜日": "周日",
-    "星期天": "周日",
-    "星期日": "周日",
-    "周天": "周日",
-    "钟点": "小时",
-    "钟头": "小时",
-    "瞅瞅": "看看",
-    "瞅一眼": "看看",
-    "瞅": "看",
-    "瞧瞧": "看看",
-    "瞧": "看",
-    "木有": "没有",
-    "冇": "没有",
-    "没得": "没有",
-    "搁哪": "在哪",
-    "哪旮旯": "哪",
-    "哪块": "哪",
-    "哪嘎达": "哪",
-    "一堆儿": "一起",
-    "中不中": "行不行",
-    "管不管": "行不行",
-    "不中": "不行",
-    "不沾": "不行",
-    "老些": "很多",
-    "娃们": "孩子",
-    "小娃": "孩子",
-    "妮儿": "孩子",
+    "俺们": "我们", "俺": "我", "咱们": "我们", "咱": "我", "恁": "你", "额滴": "我的", "咋弄": "怎么办", "咋整": "怎么办",
+    "咋": "怎么", "弄啥": "做什么", "干嘛": "做什么", "干么": "做什么", "干啥": "做什么", "为啥": "为什么",
+    "啥时候": "什么时候", "多会儿": "什么时候", "几时": "什么时候", "啥": "什么", "今儿个": "今天", "今个儿": "今天",
+    "今个": "今天", "今儿": "今天", "明儿个": "明天", "明个儿": "明天", "明个": "明天", "明儿": "明天", "赶明儿": "明天",
+    "后儿个": "后天", "后个": "后天", "后儿": "后天", "大后儿": "大后天", "夜儿个": "昨天", "夜个": "昨天", "昨儿": "昨天",
+    "前晌": "上午", "头午": "上午", "上半晌": "上午", "清早": "早上", "一大早": "早上", "大清早": "早上", "晌午头": "中午",
+    "晌午": "中午", "后晌": "下午", "下半晌": "下午", "过晌": "下午", "下晌": "下午", "黑地": "晚上", "黑价": "晚上",
+    "擦黑": "晚上", "晚黑": "晚上", "黑了": "晚上", "礼拜天": "周日", "礼拜日": "周日", "星期天": "周日", "星期日": "周日",
+    "周天": "周日", "钟点": "小时", "钟头": "小时", "瞅瞅": "看看", "瞅一眼": "看看", "瞅": "看", "瞧瞧": "看看", "瞧": "看",
+    "木有": "没有", "冇": "没有", "没得": "没有", "搁哪": "在哪", "哪旮旯": "哪", "哪块": "哪", "哪嘎达": "哪",
+    "一堆儿": "一起", "中不中": "行不行", "管不管": "行不行", "不中": "不行", "不沾": "不行", "老些": "很多", "娃们": "孩子",
+    "小娃": "孩子", "妮儿": "孩子", "好几": "好多", "夜儿": "昨天", "清起": "早上", "清早起": "早上", "傍黑": "晚上", "黑喽": "晚上",
+    "晚半晌": "傍晚", "咋着": "怎么样", "白报了": "别报了", "白给我报": "别给我报", "白去了": "不去了", "甭": "不用",
 }
 
 # Words that carry nothing: voice fillers, particles, polite padding. Removed before reading.
 FILLERS = (
-    "那个那个",
-    "就是说",
-    "然后呢",
-    "怎么说呢",
-    "我跟你说",
-    "麻烦你",
-    "麻烦您",
-    "麻烦",
-    "请问",
-    "同志",
-    "小伙子",
-    "姑娘",
-    "那个",
-    "这个",
-    "就是",
-    "然后",
-    "反正",
-    "的话",
-    "一下子",
-    "嗯",
-    "啊",
-    "呀",
-    "吧",
-    "呢",
-    "嘛",
-    "啦",
-    "哈",
-    "哦",
-    "噢",
-    "呗",
-    "嘞",
-    "哩",
-    "咧",
-    "哇",
-    "哎",
-    "唉",
-    "诶",
-    "欸",
-    "喂",
-    "呃",
-    "呐",
-    "咦",
-    "哟",
+    "那个那个", "就是说", "然后呢", "怎么说呢", "我跟你说", "麻烦你", "麻烦您", "麻烦", "请问", "同志", "小伙子", "姑娘",
+    "那个", "这个", "就是", "然后", "反正", "的话", "一下子", "嗯", "啊", "呀", "吧", "呢", "嘛", "啦", "哈", "哦", "噢", "呗",
+    "嘞", "哩", "咧", "哇", "哎", "唉", "诶", "欸", "喂", "呃", "呐", "咦", "哟",
 )
 
 # Words that are neither a request nor an activity ("the", "me", "also"…): never left
@@ -158,6 +52,16 @@ FUNCTION_WORDS = (
     "改天", "再去", "这次", "下次", "这回", "下回", "以后", "活", "活儿", "哪天都行", "都行", "随便",
     # Words that contain a request word but are not one (`活动室在哪` asks for a room).
     "活动室", "活动中心", "活动站", "报名表", "报名费", "报名处", "报名点",
+    # One's place in line is no activity (`太极拳那个候补给我去掉`).
+    "候补", "候补名单",
+    # Asking to be shown or told, and what one must (`发我看看`, `要会理发才行吗`).
+    "发我", "发给我", "发一下", "发过来", "告诉我", "给我看", "让我看", "才", "才行", "才能", "需要", "必须",
+)
+
+# Why one cannot come: said beside a request (`身体不舒服明天讲座去不了了`), never naming an activity.
+REASONS = (
+    "身体", "腿疼", "腰疼", "头疼", "头晕", "感冒", "发烧", "咳嗽", "血压高", "上班", "加班", "出差", "值班", "忙",
+    "接孩子", "看孩子", "走亲戚", "家里来人", "闺女", "儿子", "回来", "出门", "出远门",
 )
 
 # ── what people call the kinds of activity ─────────────────────────────────
@@ -165,7 +69,8 @@ FUNCTION_WORDS = (
 KIND_WORDS = {
     "cleanup": (
         "清扫", "打扫卫生", "打扫", "扫卫生", "搞卫生", "大扫除", "卫生", "扫地", "扫街", "保洁", "清洁",
-        "捡垃圾", "拾垃圾", "清理", "扫雪", "除草", "义务劳动", "劳动", "扫楼道",
+        "捡垃圾", "拾垃圾", "清理", "扫雪", "除草", "义务劳动", "劳动", "扫楼道", "扫大街", "扫马路", "扫院子",
+        "捡拾垃圾", "清运垃圾", "打扫院子", "拾掇卫生", "拾掇院子",
     ),
     "lecture": ("讲座", "讲课", "上课", "听课", "讲堂", "课堂", "宣讲", "报告会", "知识课", "课"),
     "culture": ("文艺活动", "文化活动", "文体活动"),
@@ -188,13 +93,15 @@ TOPIC_WORDS = {
     "健康": ("健康", "养生", "血压", "血糖", "保健", "医生"),
     "义诊": ("义诊", "体检", "量血压", "测血糖", "看病"),
     "法治": ("法治", "普法", "法律", "打官司", "民法典", "维权"),
-    "敬老": ("敬老院", "养老院", "敬老", "看老人", "陪老人", "慰问老人"),
+    "敬老": ("敬老院", "养老院", "敬老", "慰问老人"),
+    "老人": ("老人", "独居老人", "空巢老人", "看老人", "陪老人", "老头老太", "老大爷", "老奶奶"),
     "礼仪": ("礼仪", "礼貌", "文明"),
     "植树": ("植树", "种树", "栽树", "绿化"),
     "演出": (
-        "演出", "节目", "表演", "汇演", "文艺", "晚会", "联欢", "舞台", "唱歌", "跳舞", "广场舞", "唱戏",
-        "听戏", "看戏", "戏曲", "合唱",
+        "演出", "节目", "表演", "汇演", "文艺", "晚会", "联欢", "舞台", "唱歌", "跳舞", "广场舞", "合唱",
     ),
+    # Opera is a show, but a show is not always opera (`唱戏的` is not every 表演节目).
+    "戏曲": ("戏曲", "唱戏", "听戏", "看戏", "豫剧", "曲剧", "越调", "票友"),
     "读书": ("读书会", "读书", "看书", "绘本", "讲故事"),
     "手工": ("手工", "剪纸"),
 }
@@ -204,17 +111,20 @@ TOPIC_WORDS = {
 SIGNUP = (
     "报名", "报个名", "报上名", "报一个", "报上", "报下", "给我报", "帮我报", "替我报", "我报", "要报", "想报",
     "报我", "算上我", "算我一个", "算我", "算上", "加上我", "加我", "带上我", "占个位", "占个名额", "留个名额",
-    "留个位", "给我留", "有我一个", "算一个", "预约", "约一个", "登记参加", "报名参加", "我也报",
+    "留个位", "给我留", "有我一个", "算一个", "预约", "约一个", "登记参加", "报名参加", "我也报", "报个",
+    "登记上", "登个记", "给我记上", "记上我", "记我一个", "记个名", "写上我", "把我写上", "添上我", "加个名", "挂个名",
 )
 ATTEND = (
     "我参加", "要参加", "想参加", "参加", "我去", "我要去", "我想去", "我也去", "也去", "想去", "要去",
     "去一个", "我来", "我也来", "凑个数", "凑个热闹", "凑热闹", "带我", "去参加", "能参加", "能去吗", "我也想",
-    "想听", "要听", "去听", "想学", "要学",
+    "想听", "要听", "去听", "想学", "要学", "我也参加", "也参加", "我也要参加", "我也想参加", "也要参加",
+    "也想参加", "愿意去", "愿意参加", "我学学", "去学学", "学一学", "我也学学",
 )
 CANCEL = (
     "取消报名", "报名取消", "取消", "不去了", "不去啦", "不参加了", "不参加", "不报了", "不想报", "不想去了",
     "不想去", "不想参加", "退掉", "退了", "退报", "退出", "撤了", "撤掉", "撤回", "撤销", "删掉", "删了",
     "去掉", "划掉", "不要了", "别给我报", "别报了", "报错了", "不去", "算了", "不排了", "不排队了", "不等了",
+    "不弄了", "不搞了", "不整了", "不干了", "不用报了", "不用去了", "拉倒",
 )
 # Giving a place up: "I can't come" (the reply to a reminder).
 LEAVE = (
@@ -229,55 +139,105 @@ CONFIRM = (
 )
 MINE = (
     "我的报名", "报了什么", "报了哪", "报了几个", "我报的", "我报名的", "报名的活动", "报上了没", "报上没",
+    "我报上的", "报上的活动", "我报了的", "我参加了哪", "到第几", "第几位", "第几名",
     "报上了吗", "报成了", "报名了没", "报名了吗", "报名成功了", "报好了没", "我的活动", "我参加的",
     "参加了哪", "报过", "排上了", "候补第几", "排第几", "都报了", "报名了哪", "报名了什么", "报名了几个", "报了哪些",
     "排到第几", "候补排", "排到我", "在候补", "还在候补", "候补上了", "排上没",
 )
 HOURS = (
+    "服务时间", "志愿时间", "志愿时长", "够了吗", "够没够", "时间够", "多少个小时",
     "我的时长", "我的记录", "服务时长", "时长", "服务了多少", "服务了多久", "干了多少", "干了多久", "干够",
     "做了多少", "攒了", "累计", "星级", "几颗星", "几星", "积分", "够不够", "够了没", "年度目标", "多少小时",
     "几个小时了", "小时够", "记录", "党员任务", "完成任务", "任务完成", "一星", "星了", "几星级",
 )
-CHECKIN = ("签到", "签个到", "打卡", "我到了", "到了", "报到")
+# Changing one's profile (`我想改一下我的电话号码`, `资料填错了要改`): a change near a part of it.
+PROFILE_CHANGES = ("修改", "更改", "更新", "改", "换", "填错", "写错", "弄错", "错了", "搬到", "搬去", "搬来")
+PROFILE_FIELDS = ("电话", "手机", "号码", "名字", "姓名", "社区", "信息", "资料", "住址", "工作单位", "单位")
+# Asking why (`票友会为啥取消了`): with a request word after it, a question about the activity.
+WHY_WORDS = ("为什么", "为何", "怎么")
+# Words of ability: a question about joining with one of them asks what there is (`还有什么活动能参加`).
+ABILITY = ("能", "可以", "可", "能够")
+# Asking how much one has done (`今年干了多长时间志愿`): a doing word, 了, then an amount.
+HOURS_DONE = ("干", "做", "服务", "攒", "积累", "参加")
+HOURS_AMOUNT = ("多少", "多长时间", "多久", "几个小时", "几小时", "几次", "几回")
+# Asking which of one's own activities are coming (`我都要去哪些活动`, `我最近有什么活动要参加`).
+MINE_GOING = ("要去", "要参加", "得去", "该去")
+QUESTION_WORDS = ("哪些", "哪几个", "哪个", "什么", "几个", "哪")
+# Naming one's own community (`我们社区有什么活动`): the community the person registered in.
+OWN_COMMUNITY = ("我们社区", "我社区", "本社区", "我家社区", "我们小区", "我们这个社区", "我住的社区", "我所在的社区")
+# Words that introduce a number as a check-in code (`码是386514`): a check-in, not a guess.
+CODE_MARKERS = ("签到码", "码", "口令")
+# After a request word, a mark of something done before (`我去过敬老院好几回了`): not a request.
+DONE_BEFORE = ("过",)
+CHECKIN = ("签到", "签个到", "打卡", "我到了", "到了", "报到", "报个到")
 CHECKOUT = ("签退", "签个退", "我走了", "要走了", "走了")
 HELP = (
     "帮助", "菜单", "怎么用", "不会用", "咋用", "能做什么", "能干什么", "有什么功能", "怎么弄", "怎么操作",
     "怎么报名", "怎么签到", "怎么取消", "教教我", "教我", "使用说明", "说明书", "不会弄", "不懂", "看不懂",
-    "帮帮我", "帮帮忙", "不会操作",
+    "帮帮我", "帮帮忙", "不会操作", "能帮我做什么", "能帮我干什么", "可以做什么", "能干嘛", "有什么用", "功能",
+    "功能介绍", "使用方法", "操作说明", "咋操作", "该怎么办", "我该怎么",
 )
 REGISTER = (
     "注册", "登记", "修改信息", "改信息", "改手机", "换手机", "改电话", "换号", "改名", "填信息",
     "个人信息", "实名", "当志愿者", "成为志愿者", "申请志愿者", "加入志愿者", "改社区", "换社区", "搬家",
     "手机号换", "换号码", "改号码", "号码换", "换电话", "电话换", "改名字", "改一下名", "名字写错", "名字错了",
     "改一下手机", "改一下电话", "改一下社区", "改一下信息",
+    "登记信息", "登记资料",
 )
 # Asking about activities: a list (optionally narrowed) or one in full.
 LIST = (
     "能报名", "可以报名", "能报的", "可以报的", "活动", "有什么", "有没有", "有哪些", "哪些", "安排", "最近", "近期",
     "都有", "还有", "看看", "查查",
-    "搞什么", "组织", "什么活",
+    "搞什么", "组织", "什么活", "推荐", "推荐一下", "介绍几个",
 )
 DETAIL = (
     "详情", "详细", "具体", "介绍", "内容", "要求", "说说", "讲讲", "问问", "问一下", "了解", "打听",
     "还有名额", "还有位置", "还有空", "满了没", "满没满", "还能报",
+    # Whether it still happens (`票友会咋不办了`), or one can still join (`截止了吗`).
+    "还办吗", "办不办", "还办不办", "不办了", "停办了", "还搞吗", "还开吗", "截止", "截止了", "报名截止",
 )
 
 # Questions that can ride along with a request (`…我去，在哪儿集合？`), answered in the same reply.
 QUESTION_PLACE = ("在哪", "哪集合", "集合", "地点", "地址", "怎么走", "怎么去", "哪里", "什么地方", "几楼", "哪个门")
 QUESTION_TIME = ("几点", "什么时候", "时间", "多会", "哪天", "星期几", "周几")
 QUESTION_LENGTH = ("多长时间", "多久", "几个小时", "算几", "记几", "算多少")
-QUESTION_PLACES_LEFT = ("名额", "还有位置", "满了没", "满没满", "还能报", "人多不多")
-QUESTION_CONTENT = ("带什么", "穿什么", "准备什么", "做什么", "干什么", "内容")
+QUESTION_PLACES_LEFT = ("名额", "还有位置", "满了没", "满没满", "还能报", "人多不多", "几个人", "多少人", "要多少人")
+QUESTION_CONTENT = (
+    "带什么", "穿什么", "准备什么", "做什么", "干什么", "内容", "要求", "要会", "需要什么", "得会", "要带", "需要带", "带不带",
+    "用不用带", "要穿", "要准备",
+)
 
-# Someone else named as the one to sign up (`帮俺老伴报个名`): each person signs up from
-# their own WeChat, so the bot says so instead of signing the sender up.
+# Someone else named as the one to sign up (`帮俺老伴报个名`): a family member added with
+# `添加家人` is signed up by name or relation (SPEC §11); anyone else signs up from their
+# own WeChat, so the bot says how instead of signing the sender up.
 PROXY = (
     "老伴", "老头", "老婆", "媳妇", "老公", "对象", "爱人", "我妈", "我爸", "俺妈", "俺爸", "儿子", "闺女", "女儿",
     "孙子", "孙女", "外孙", "邻居", "朋友", "同事", "家里人", "家人",
 )
+# What people call a family member → the relations (`添加家人`'s) it may be.
+RELATION_WORDS = {
+    "老伴": ("spouse",), "老头": ("spouse",), "老头子": ("spouse",), "老婆": ("spouse",), "媳妇": ("spouse", "child", "other"),
+    "老公": ("spouse",), "爱人": ("spouse",), "对象": ("spouse",), "丈夫": ("spouse",), "妻子": ("spouse",),
+    "儿子": ("child",), "闺女": ("child",), "女儿": ("child",), "孩子": ("child", "other"), "娃": ("child", "other"),
+    "孙子": ("child", "other"), "孙女": ("child", "other"), "外孙": ("child", "other"), "外孙女": ("child", "other"),
+    "我妈": ("parent",), "我爸": ("parent",), "老娘": ("parent",), "老爹": ("parent",), "母亲": ("parent",), "父亲": ("parent",),
+}
+# Before the one a sign-up is for (`给豆豆报上`, `帮俺老伴报个名`); the sender when nothing else follows.
+FOR_WHOM_MARKERS = ("给", "帮", "替", "为")
+SELF_WORDS = ("我", "我们", "自己", "我自己", "本人")
+# Words for "him" or "her": a family member named elsewhere in the message.
+PRONOUNS = ("他", "她", "他们", "她们", "俩")
+# Words that say the sender comes too (`我和豆豆都报上`), or the whole family (`全家都报上`).
+WITH_ME = ("我和", "我跟", "和我", "跟我", "我俩", "我们俩", "咱俩")
+WHOLE_FAMILY = ("全家", "一家人", "一家子", "我们全家")
+# Around the one a request is for, words that are not part of who it is (`给我家豆豆也报上`).
+POSSESSIVES = ("我们家", "我家", "我的", "我", "家")
+ALSO = ("也", "都", "一起", "一块", "一同")
 
 # Greetings and thanks: a friendly answer, never a change.
-GREETINGS = ("你好", "您好", "在吗", "在不在", "早上好", "晚上好", "中午好", "哈喽", "hello", "hi")
+GREETINGS = (
+    "你好", "您好", "在吗", "在不在", "早上好", "晚上好", "中午好", "哈喽", "快乐", "节日快乐", "新年好", "过年好", "hello", "hi",
+)
 THANKS = ("谢谢", "多谢", "感谢", "辛苦了", "麻烦了", "好的谢谢")
 
 # Words an activity's number follows (`报名3的那个`, `取消 9`).
@@ -290,9 +250,13 @@ NONE_OF_THEM = ("都不是", "都不要", "都不去", "一个都不", "哪个�
 # Short answers in a question the bot asked.
 YES = (
     "是", "是的", "对", "对的", "对头", "嗯", "嗯嗯", "好", "好的", "行", "中", "可以", "确认", "要", "没错", "就是", "报",
+    "管", "妥", "妥了", "中嘞", "好嘞", "成", "得嘞", "没问题", "要得", "可以的", "对对", "是哩", "就它", "就这个",
     "ok", "yes", "y",
 )
-NO = ("不", "不是", "不对", "不要", "不用", "不用了", "算了", "错了", "否", "都不是", "都不要", "没有", "no", "n")
+NO = (
+    "不", "不是", "不对", "不要", "不用", "不用了", "算了", "错了", "否", "都不是", "都不要", "没有", "不中", "不行", "拉倒",
+    "不管", "no", "n",
+)
 
 # Cues too common to decide a change on their own (`有事` may be "I have a question"):
 # with only these, the bot asks before it signs up, cancels or gives a place up.
@@ -308,8 +272,98 @@ SLIP_TARGETS = (
     "报名", "取消", "请假", "确认", "活动", "详情", "时长", "签到", "签退", "注册", "登记", "帮助", "讲座",
     "我的报名", "服务时长", "名额", "集合", "地点",
 )
+# ── the small words the reading's grammar is built from ────────────────────
+# (bot/chat/understanding/: the patterns stay in code, these words are here to change).
+# Asking: any of these words, or one of the endings (`有讲座没有`), or `?`.
+ASK_WORDS = ("什么", "哪", "几", "怎么", "多少", "多久", "多长", "有没有", "是不是", "能不能", "行不行", "可不可以")
+ASK_ENDINGS = ("没有", "不")
+QUESTION_PARTICLES = ("吗",)
+# "有…吗": asking whether there is something asks for a list, except 有事, 有空, 有时间.
+EXISTS, NOT_EXISTS = "有", "没"
+EXISTS_NOT = ("事", "空", "时间")
+EXISTS_ENDINGS = ("吗", "没有", "没", "不", "么")
+# A request ending in going or coming (`…俺带孙子去`), maybe with a particle after it.
+GOING_ENDINGS = ("去", "来")
+GOING_PARTICLES = ("了", "哈", "呀")
+# Particles that close a phrase without being part of it (`老人的`, `报上了`).
+TRAILING_PARTICLES = "的了着过吗么个呢没不"
+# The first person: a left-over word that starts with it is about the sender (`我手艺还行`).
+FIRST_PERSON = "我"
+# An activity's number: after these (`活动3`, `编号3`), or before 活动 (`3号活动`); a position
+# in the list after 第 and before a counter (`第2个`).
+NUMBER_WORDS = ("活动", "编号")
+ACTIVITY_WORD = "活动"
+ORDINAL = "第"
+POSITION_COUNTERS = ("个", "场", "项")
+# Around `报名` and `取消` with someone else: `给我老伴报`, `老伴也想去`.
+PROXY_MARKERS = ("给", "帮", "替", "和", "跟")
+PROXY_VERBS = ("报", "参加", "想去", "要去", "也去")
+# Between a code word and the code (`码是386514`).
+CODE_JOINERS = ("是", "为")
+# Spoken numbers: a numeral before one of these is a number (`三号`, `两个`); one after these
+# characters too (`第二`, `签到九五二七`), unless a word goes on (`一起`, `一下`). `一个`,
+# `一位` are "a", not a count.
+NUMBER_UNITS = ("号", "个", "位", "次", "月", "日", "点半", "点钟", "点", "小时", "天", "名", "人", "场", "期")
+NUMBER_AFTER_CHARS = "第码号到退名消假认情动"
+NUMERAL_WORD_ENDINGS = "起下样直定些共切般块同旦"
+A_ONE_COUNTERS = "个位次名人场期"
+# Voice input: a character said twice by a stutter (`我我想`), and 儿化 dropped after these
+# (`哪儿` → 哪, `这会儿` → 这会) but kept before these (`儿童`, `儿子`).
+STUTTER_CHARS = "我俺你那这就嗯啊呃额"
+ERHUA_AFTER = "哪这那点会块事空玩天早晚活"
+ERHUA_KEEP_BEFORE = "童子女孙歌"
+# Answers to "which one?": `第2个`, `选2`, `2号吧`; to "yes or no?": a short answer starting so.
+CHOICE_PREFIXES = ("第", "选", "要")
+CHOICE_COUNTERS = ("个", "号", "项", "场", "条")
+CHOICE_ENDINGS = ("吧", "的", "那个")
+YES_STARTS = ("是", "对", "好", "行", "中", "可以", "确认")
+NO_STARTS = ("不", "别")
+# A direction after 过 (`过来`, `过去`): not something done before.
+DIRECTIONS = ("来", "去")
+
+# ── days and times: the one time reader (bot/domain/timeparse) reads organizers' times ──
+# in `发布` and residents' days in free text with these words.
+# A day relative to today, as organizers and residents write it.
+RELATIVE_DAYS = {"今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2, "大后天": 3}
+# More ways residents name a day (`今晚的讲座`, `昨天的清扫`).
+RELATIVE_DAYS_SAID = {"今晚": 0, "今早": 0, "明晚": 1, "明早": 1, "昨天": -1, "前天": -2}
+# Parts of the day, each → morning, noon, afternoon or evening. An hour after an afternoon or
+# evening word is past noon (`下午2点`); one after a morning word is before it.
+PARTS_OF_DAY = {
+    "上午": "morning", "早上": "morning", "早晨": "morning", "清晨": "morning", "上昼": "morning", "一早": "morning",
+    "明早": "morning", "今早": "morning", "中午": "noon", "下午": "afternoon", "午后": "afternoon",
+    "傍晚": "evening", "晚上": "evening", "晚间": "evening", "夜里": "evening", "夜间": "evening", "今晚": "evening",
+    "明晚": "evening",
+}
+# The week: its words (`周六`, `星期六`, `礼拜六`), the names of its days, and the words before
+# it that say which week (`下周`, `这个礼拜`); the week starts on Monday.
+WEEK_WORDS = ("周", "星期", "礼拜")
+WEEKDAY_NAMES = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+WEEK_AFTER_NEXT = ("下下", "下下个")
+NEXT_WEEK = ("下", "下个")
+THIS_WEEK = ("这", "这个", "本")
+LAST_WEEK = ("上", "上个")
+WEEKEND = ("周末",)
+WEEKEND_SUFFIX = "末"  # `下周末`, `这礼拜末`
+# A few days from today, and how many (`这两天` is today and the next two).
+FEW_DAYS = {"今明两天": 2, "今明": 2, "这两天": 3, "过两天": 3, "这几天": 7, "最近几天": 7, "近几天": 7, "这些天": 7}
+# The month: `下个月`, `这个月`; `月初` and `月底` its first and last week.
+NEXT_MONTH = ("下", "下个")
+THIS_MONTH = ("这", "这个", "本")
+MONTH_START, MONTH_END = "月初", "月底"
+# After a number, words that make it a house, not a day (`3号院`, `5号楼`).
+HOUSE_WORDS = ("院", "楼", "门", "单元", "栋", "层", "室", "座", "线", "路")
+# Between the start and the end of an organizer's time (`9点到11点`, `9:00-11:00`).
+RANGE_SEPARATORS = ("-", "~", "到", "至", "—", "–", "－")
+# Holidays people name instead of a date: the word → (month, first day, number of days).
+HOLIDAYS = {
+    "元旦": (1, 1, 3), "五一": (5, 1, 5), "劳动节": (5, 1, 5), "六一": (6, 1, 1), "儿童节": (6, 1, 1), "七一": (7, 1, 1),
+    "建党节": (7, 1, 1), "八一": (8, 1, 1), "建军节": (8, 1, 1), "教师节": (9, 10, 1), "国庆": (10, 1, 7),
+    "十一假期": (10, 1, 7), "十一长假": (10, 1, 7), "三八节": (3, 8, 1), "妇女节": (3, 8, 1), "植树节": (3, 12, 1),
+}
 # Words about days and times, also never "corrected" into something else.
 TIME_WORDS = (
     "今天", "明天", "后天", "大后天", "昨天", "前天", "上午", "下午", "中午", "晚上", "早上", "周末", "时间",
-    "时候", "星期", "礼拜", "下周", "本周", "这周", "上周", "月底", "月初", "几号", "几点",
+    "时候", "星期", "礼拜", "下周", "本周", "这周", "上周", "月底", "月初", "几号", "几点", "假期", "放假", "长假",
+    "期间", "那几天", "那天",
 )

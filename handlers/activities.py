@@ -13,23 +13,30 @@ from config import texts
 
 router = Router("activities")
 
+# The cursor of a narrowed list (`下礼拜有啥讲座`) holds the activities not shown yet.
+NARROWED = "among:"
+
 
 def _render_page(ctx: Context, number: int) -> Reply:
     board = ctx.catalogue
     page = board.page(number, utc_now())
     if not page.rows:
         return Reply(texts.EVENTS_EMPTY if number == 0 else texts.EVENTS_NO_MORE)
-    ctx.keep_events_page(number)
+    ctx.keep_events_cursor(number)
     return Reply(board.memo(page.key, lambda: _list_text(page, texts.EVENTS_HEADER.format(page=number + 1))))
 
 
-def _render_among(ctx: Context, ids: tuple[int, ...]) -> Reply:
-    """The list free text narrowed (`明天有讲座吗`): only these activities."""
+def _render_among(ctx: Context, ids: tuple[int, ...], first: bool = True) -> Reply:
+    """The list free text narrowed (`明天有讲座吗`): only these activities, ten at a time;
+    `更多` goes on with the same ones."""
     board = ctx.catalogue
     page = board.among(ids, utc_now())
     if not page.rows:
-        return Reply(texts.EVENTS_EMPTY)
-    return Reply(board.memo(page.key, lambda: _list_text(page, texts.FREE_LIST_HEADER.format(count=len(page.rows)))))
+        return Reply(texts.EVENTS_EMPTY if first else texts.EVENTS_NO_MORE)
+    shown = {row.id for row in page.rows}
+    ctx.keep_events_cursor(NARROWED + ",".join(str(i) for i in ids if i not in shown))
+    header = texts.FREE_LIST_HEADER.format(count=len(page.rows)) if first else texts.FREE_LIST_MORE
+    return Reply(board.memo((page.key, header), lambda: _list_text(page, header)))
 
 
 def _list_text(page: catalogue.Page, header: str) -> str:
@@ -58,9 +65,12 @@ def events_list(ctx: Context) -> Reply:
 
 @router.text("更多", "下一页")
 def events_more(ctx: Context) -> Reply:
-    """The next ten activities."""
-    seen = ctx.events_page
-    return _render_page(ctx, seen + 1 if seen is not None else 0)
+    """The next ten activities (of the list narrowed last, if it was)."""
+    cursor = ctx.events_cursor
+    if cursor is not None and cursor.startswith(NARROWED):
+        rest = tuple(int(i) for i in cursor.removeprefix(NARROWED).split(",") if i)
+        return _render_among(ctx, rest, first=False)
+    return _render_page(ctx, int(cursor) + 1 if cursor is not None and cursor.isdigit() else 0)
 
 
 def _places_left(activity) -> str:  # type: ignore[no-untyped-def]

@@ -21,7 +21,7 @@ import time_machine
 import yaml
 from sqlalchemy import select
 
-from bot.domain import activities, communities, residents
+from bot.domain import activities, communities, families, residents
 from bot.domain.timefmt import SHANGHAI, to_utc_naive
 from bot.storage.keys import key
 from bot.storage.models import Activity, Resident, Signup
@@ -61,6 +61,8 @@ class Case:
     only: tuple[int, ...] | None = None
     args: str | None = None
     voice: bool = False
+    family: bool = False  # sent by a copy of the resident who manages the world's family members
+    member: str | None = None  # the family member the labelled change is for (else the resident)
     klass: str = ""
     note: str = ""
 
@@ -90,12 +92,25 @@ class Verdict:
     seconds: float = 0.0
 
 
-def load_world() -> dict:
-    return yaml.safe_load((DATA / "understanding_world.yaml").read_text(encoding="utf-8"))
+# Each labelled batch and the world it is read against. The first was written together
+# with the reading; each later one was written before what it reveals was fixed (the
+# second before the reading was even looked at, against a world of its own), and its
+# first run is recorded in tests/data/understanding_eval_notes.md.
+BATCHES = {
+    "understanding_eval.yaml": "understanding_world.yaml",
+    "understanding_eval_2.yaml": "understanding_world_2.yaml",
+    "understanding_eval_3.yaml": "understanding_world.yaml",
+    "understanding_eval_4.yaml": "understanding_world_2.yaml",
+    "understanding_eval_5.yaml": "understanding_world_3.yaml",
+}
 
 
-def load_cases() -> list[Case]:
-    raw = yaml.safe_load((DATA / "understanding_eval.yaml").read_text(encoding="utf-8"))["messages"]
+def load_world(name: str = "understanding_world.yaml") -> dict:
+    return yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
+
+
+def load_cases(name: str = "understanding_eval.yaml") -> list[Case]:
+    raw = yaml.safe_load((DATA / name).read_text(encoding="utf-8"))["messages"]
     cases = []
     for entry in raw:
         say = entry["say"]
@@ -109,6 +124,8 @@ def load_cases() -> list[Case]:
                 only=tuple(entry["only"]) if "only" in entry else None,
                 args=str(entry["args"]) if "args" in entry else None,
                 voice=bool(entry.get("voice")),
+                family=bool(entry.get("family")),
+                member=entry.get("member"),
                 klass=entry.get("class", ""),
                 note=entry.get("note", ""),
             )
@@ -130,10 +147,10 @@ def pinned(world: dict) -> Iterator[None]:
 
 
 def build(services, world: dict) -> None:  # type: ignore[no-untyped-def]
-    """The world's communities and activities (with the ids it names), and someone holding the full one."""
+    """The world's communities and activities (with the ids it names), and others holding the full ones."""
     with services.db.transaction() as session:
         by_name = {c.name: c for c in communities.in_order(session)}
-        for name in DEMO_COMMUNITIES:
+        for name in world.get("communities") or DEMO_COMMUNITIES:
             if name not in by_name:
                 by_name[name] = communities.add(session, name)
         for spec in world["activities"]:
@@ -158,10 +175,13 @@ def build(services, world: dict) -> None:  # type: ignore[no-untyped-def]
             activity.status = spec.get("status", "published")
             activity.checkin_code = spec.get("code")
         session.flush()
-        full = [spec["id"] for spec in world["activities"] if spec["id"] in world["resident"]["waiting"]]
-        other = _person(session, "eval-other", by_name[world["resident"]["community"]].id)
-        for activity_id in full:
-            _place(session, other, activity_id, "confirmed")
+        # Full: the ones the resident waits for, and those the world names.
+        full = [spec for spec in world["activities"] if spec["id"] in world["resident"]["waiting"] or spec["id"] in world.get("full", ())]
+        home = by_name[world["resident"]["community"]].id
+        others = [_person(session, f"eval-other-{n}", home) for n in range(max((s["capacity"] for s in full), default=0))]
+        for spec in full:
+            for other in others[: spec["capacity"]]:
+                _place(session, other, spec["id"], "confirmed")
 
 
 def _person(session, openid: str, community_id: int) -> Resident:  # type: ignore[no-untyped-def]
@@ -188,8 +208,9 @@ def _place(session, resident: Resident, activity_id: int, status: str) -> None: 
     )
 
 
-def resident(services, world: dict, openid: str) -> int:  # type: ignore[no-untyped-def]
-    """A fresh copy of the world's resident, holding its places; returns the id."""
+def resident(services, world: dict, openid: str, family: bool = False) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """A fresh copy of the world's resident, holding its places (with the world's family
+    members when `family`); returns the ids: "" → the resident, a member's name → theirs."""
     with services.db.transaction() as session:
         community = communities.named(session, world["resident"]["community"])
         person = _person(session, openid, community.id)
@@ -197,23 +218,34 @@ def resident(services, world: dict, openid: str) -> int:  # type: ignore[no-unty
             _place(session, person, activity_id, "confirmed")
         for activity_id in world["resident"]["waiting"]:
             _place(session, person, activity_id, "waitlisted")
-        return person.id
+        people = {"": person.id}
+        for spec in world["resident"].get("family", ()) if family else ():
+            member = families.add(session, person, families.NewMember(spec["name"], spec["relation"], spec["born"]))
+            people[spec["name"]] = member.id
+        return people
 
 
-def places(services, resident_id: int) -> dict[int, tuple[str, bool, bool]]:  # type: ignore[no-untyped-def]
-    """Activity → (status, attendance confirmed, checked in) for one person."""
+Places = dict[tuple[str, int], tuple[str, bool, bool]]
+
+
+def places(services, people: dict[str, int]) -> Places:  # type: ignore[no-untyped-def]
+    """(whose: "" or a member's name, activity) → (status, attendance confirmed, checked in)."""
+    whose = {person_id: name for name, person_id in people.items()}
     with services.db.transaction() as session:
-        rows = session.execute(select(Signup).where(Signup.resident_id == resident_id)).scalars()
-        return {s.activity_id: (s.status, s.attendance_confirmed_at is not None, s.checked_in_at is not None) for s in rows}
+        rows = session.execute(select(Signup).where(Signup.resident_id.in_(list(whose)))).scalars()
+        return {
+            (whose[s.resident_id], s.activity_id): (s.status, s.attendance_confirmed_at is not None, s.checked_in_at is not None)
+            for s in rows
+        }
 
 
-def expected(case: Case, before: dict[int, tuple[str, bool, bool]]) -> dict[int, tuple[str, bool, bool]]:
-    """The person's places after the case, as labelled: one change, or none."""
+def expected(case: Case, before: Places) -> Places:
+    """The people's places after the case, as labelled: one change, or none."""
     after = dict(before)
     effect = EFFECTS.get(case.intent) if case.outcome == "act" else None
-    target = case.activity
-    if effect is None or target is None:
+    if effect is None or case.activity is None:
         return after
+    target = (case.member or "", case.activity)
     status, confirmed, checked_in = before.get(target, ("", False, False))
     if effect == "signed_up" and status not in ("confirmed", "waitlisted"):
         after[target] = ("signed_up", False, False)  # confirmed or waitlisted: either is right
@@ -321,7 +353,7 @@ def run(app, services, cases: list[Case], send: Callable[[str, str, bool], str],
     verdicts = []
     for n, case in enumerate(cases):
         openid = f"eval-{n}"
-        person = resident(services, world, openid)
+        person = resident(services, world, openid, family=case.family)
         before = places(services, person)
         started = time.perf_counter()
         reply = ""

@@ -148,13 +148,14 @@ class Context:
         return self.state.contact_due
 
     @property
-    def events_page(self) -> int | None:
-        """The page of `活动` this person saw last (for `更多`), if recently."""
+    def events_cursor(self) -> str | None:
+        """Where this person's last list of activities left off (for `更多`), if recently:
+        the page of `活动` they saw, or what a narrowed list has not shown yet."""
         raw = self.state.events_page
-        return int(raw) if raw is not None and raw.isdigit() else None
+        return raw.decode() if isinstance(raw, bytes) else raw
 
-    def keep_events_page(self, page: int) -> None:
-        self.later.set(events_page_key(self.openid), page, ex=PAGE_SECONDS)
+    def keep_events_cursor(self, cursor: str | int) -> None:
+        self.later.set(events_page_key(self.openid), cursor, ex=PAGE_SECONDS)
 
     @cached_property
     def catalogue(self) -> Snapshot:

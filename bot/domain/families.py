@@ -16,13 +16,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, bindparam, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from bot.domain import residents
 from bot.domain.errors import InvalidInput, NotRegistered, UserError
 from bot.domain.timefmt import to_local
-from bot.storage.models import Activity, Resident, utc_now
+from bot.storage.models import Activity, Community, Resident, utc_now
 from config import texts
 
 MEMBER_OPENID_PREFIX = "member:"
@@ -93,6 +93,36 @@ _HAS_MEMBERS = (
 def has_members(conn: Connection | Session, openid: str) -> bool:
     """Whether the person writing from `openid` manages any family member (one indexed lookup)."""
     return conn.execute(_HAS_MEMBERS, {"openid": openid}).first() is not None
+
+
+@dataclass(frozen=True)
+class Household:
+    """What free text about "us" needs: the sender's community, and their family members."""
+
+    community: str | None = None
+    members: tuple[tuple[str, str], ...] = ()  # (name, relation), in the order of `我的家人`
+
+
+_SENDER = aliased(Resident)
+_HOUSEHOLD = (
+    select(Resident.name, Resident.relation, Resident.proxy_id, Community.name.label("community"))
+    .outerjoin(Community, Community.id == Resident.community_id)
+    .where(
+        or_(
+            Resident.openid == bindparam("openid"),
+            Resident.proxy_id == select(_SENDER.id).where(_SENDER.openid == bindparam("openid")).scalar_subquery(),
+        ),
+        Resident.erased_at.is_(None),
+    )
+    .order_by(Resident.id)
+)
+
+
+def household(conn: Connection | Session, openid: str) -> Household:
+    """The sender's community and family members, in one statement (`给豆豆报上读书会`, `我们社区…`)."""
+    rows = conn.execute(_HOUSEHOLD, {"openid": openid}).all()
+    own = next((r for r in rows if r.proxy_id is None), None)
+    return Household(own.community if own else None, tuple((r.name, r.relation) for r in rows if r.proxy_id is not None))
 
 
 def numbered(session: Session, proxy: Resident, number: int) -> Resident:

@@ -17,12 +17,15 @@ from bot.chat.understanding.lexicon import Lexicon
 from bot.chat.understanding.parse import parse
 from bot.chat.understanding.resolve import select
 from bot.chat.understanding.world import Item, World
+from config import vocabulary as v
 
 DIALOG = "understand"
 CHOOSE = "choose"
 ASK = "ask"
 
-_INDEX = re.compile(r"^(?:第|选|要)?\s*(\d{1,3})\s*(?:个|号|项|场|条)?(?:吧|的|那个)?$")
+_INDEX = re.compile(
+    f"^(?:{'|'.join(v.CHOICE_PREFIXES)})?\\s*(\\d{{1,3}})\\s*(?:{'|'.join(v.CHOICE_COUNTERS)})?(?:{'|'.join(v.CHOICE_ENDINGS)})?$"
+)
 
 
 @dataclass(frozen=True)
@@ -112,9 +115,9 @@ def read_yes_no(text: str, lexicon: Lexicon, now: datetime) -> Answer:
         return Answer("chosen")
     if plain in lexicon.no or any(word in plain for word in lexicon.none_of_them):
         return Answer("dropped")
-    if plain.startswith(("是", "对", "好", "行", "中", "可以", "确认")) and len(plain) <= 4:
+    if plain.startswith(v.YES_STARTS) and len(plain) <= 4:
         return Answer("chosen")
-    if plain.startswith(("不", "别")) and len(plain) <= 4:
+    if plain.startswith(v.NO_STARTS) and len(plain) <= 4:
         return Answer("dropped")
     parsed = parse(plain, lexicon, now)
     if parsed.intent not in ("none", "detail", "greet", "thanks"):

@@ -43,7 +43,6 @@ QUESTIONS = {
     "left": v.QUESTION_PLACES_LEFT,
     "content": v.QUESTION_CONTENT,
 }
-_ASKS = re.compile(r"什么|哪|几|怎么|多少|多久|多长|有没有|是不是|能不能|行不行|可不可以|没有$|不$|\?$")
 # Tone marks → plain vowels, to compare readings without tones (bào → bao).
 _TONELESS = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ", "aaaaeeeeiiiioooouuuuvvvvvnnnm")
 
@@ -77,14 +76,40 @@ class Lexicon:
         self.fillers = _alternation(v.FILLERS)
         self.weak = frozenset(v.WEAK)
         # Someone else as the one to sign up: `帮我老伴报名`, `我孙子也想去`, `和老伴一起报`.
-        others = "|".join(re.escape(w) for w in sorted(v.PROXY, key=len, reverse=True))
-        self.proxy = re.compile(f"(?:给|帮|替|和|跟)(?:我|我们)?家?(?:{others})|(?:{others}).{{0,3}}?(?:报|参加|想去|要去|也去)")
+        others = _alternation(v.PROXY).pattern
+        markers, verbs = _alternation(v.PROXY_MARKERS).pattern, _alternation(v.PROXY_VERBS).pattern
+        self.proxy = re.compile(f"(?:{markers})(?:{_alternation(v.POSSESSIVES).pattern})?(?:{others})|(?:{others}).{{0,3}}?(?:{verbs})")
+        endings = "|".join(f"{re.escape(w)}$" for w in (*v.ASK_ENDINGS, "?"))
+        self._asks = re.compile(f"{_alternation(v.ASK_WORDS).pattern}|{endings}")
         self.yes = frozenset(w.lower() for w in v.YES)
         self.none_of_them = tuple(v.NONE_OF_THEM)
         self.date_question = _alternation(v.DATE_QUESTIONS)
         # An activity's number after a request word (`报名3的那个`), not a day, hour or house.
         self.number_after = re.compile(f"(?:{_alternation(v.NUMBER_AFTER).pattern})\\s*(\\d{{1,4}})(?![\\d号月日点:.])")
         self.no = frozenset(w.lower() for w in v.NO)
+        wh = _alternation(v.QUESTION_WORDS).pattern
+        going = _alternation(v.MINE_GOING).pattern
+        # `今年干了多长时间`: done (了), then how much; `我都要去哪些活动`: one's own, coming.
+        self.hours_done = re.compile(f"(?:{_alternation(v.HOURS_DONE).pattern})了.{{0,4}}?(?:{_alternation(v.HOURS_AMOUNT).pattern})")
+        self.mine_going = re.compile(f"我.{{0,4}}?(?:(?:{going})(?:{wh})|有(?:{wh}).{{0,4}}?(?:{going}))")
+        self.own_community = _alternation(v.OWN_COMMUNITY)
+        self.ability = tuple(v.ABILITY)
+        self.why = _alternation(v.WHY_WORDS)
+        change, field = _alternation(v.PROFILE_CHANGES).pattern, _alternation(v.PROFILE_FIELDS).pattern
+        self.profile_change = re.compile(f"(?:{change}).{{0,5}}?(?:{field})|(?:{field}).{{0,4}}?(?:{change})")
+        joiner = _alternation((*v.CODE_JOINERS, ":")).pattern
+        self.code_marker = re.compile(f"(?:{_alternation(v.CODE_MARKERS).pattern})\\s*(?:{joiner})?\\s*\\d")
+        self.done_before = frozenset(v.DONE_BEFORE)
+        # For whom (bot/chat/understanding/family.py).
+        self.for_whom_mark = _alternation(v.FOR_WHOM_MARKERS)
+        self.relations = {word: tuple(rel) for word, rel in v.RELATION_WORDS.items()}
+        self.relation_words = _alternation(v.RELATION_WORDS)
+        self.self_words = frozenset(v.SELF_WORDS)
+        self.pronouns = frozenset(v.PRONOUNS)
+        self.with_me = _alternation(v.WITH_ME)
+        self.whole_family = _alternation(v.WHOLE_FAMILY)
+        self.possessive = re.compile(f"^(?:{_alternation(v.POSSESSIVES).pattern})")
+        self.together = re.compile(f"(?:{_alternation(v.ALSO).pattern})$")
         tags: dict[str, list[Tag]] = defaultdict(list)
         for intent, cues in INTENT_CUES.items():
             for word in cues:
@@ -104,13 +129,14 @@ class Lexicon:
             tags[word].append(("thanks", ""))
         for word in v.TIME_WORDS:
             tags[word].append(("time", ""))
-        for word in v.FUNCTION_WORDS:
+        for word in (*v.FUNCTION_WORDS, *v.REASONS):
             tags[word].append(("func", ""))
         self.tags = {word: tuple(dict.fromkeys(t)) for word, t in tags.items()}
         self.maxlen = max(len(w) for w in self.tags)
         self.topics = {topic: (topic, *words) for topic, words in v.TOPIC_WORDS.items()}
         self.kind_near = {kind: (kind, *near) for kind, near in v.KIND_NEAR.items()}
         self._readings_of = _pinyin_table()
+        self._usual_reading_of = _pinyin_table(usual=True)
         self.known = frozenset(w for w in self.tags if len(w) >= 2) | frozenset(self.colloquial_map.values())
         self.slip_index = self._slip_index()
         # Readings a target of each length starts with: most stretches are skipped on this.
@@ -155,11 +181,15 @@ class Lexicon:
 
     def asks(self, text: str) -> bool:
         """A question word (`什么`, `哪`, `几`, `有没有`…) or a trailing `?`."""
-        return _ASKS.search(text) is not None
+        return self._asks.search(text) is not None
 
     def readings(self, ch: str) -> frozenset[str]:
         """The toneless pinyin readings of one character (`长` → {chang, zhang}); empty if none."""
         return self._readings_of(ch)
+
+    def usual_reading(self, ch: str) -> frozenset[str]:
+        """The character's common reading alone (`园` → {yuan}), as a set; empty if none."""
+        return self._usual_reading_of(ch)
 
     # ── slips ───────────────────────────────────────────────────────────────
     def _slip_index(self) -> dict[tuple[str, ...], tuple[str, ...]]:
@@ -191,11 +221,14 @@ def _opencc_t2s() -> Callable[[str], str]:
     return converter.convert
 
 
-def _pinyin_table() -> Callable[[str], frozenset[str]]:
-    """Readings per character from pypinyin's character table.
+def _pinyin_table(usual: bool = False) -> Callable[[str], frozenset[str]]:
+    """Readings per character from pypinyin's character table: all of them, or (`usual`)
+    the first, the one the table lists as the character's common reading.
 
     pypinyin's phrase table (45 MB) is not loaded: slips are compared character by
-    character, and every reading of a character counts (长 is chang and zhang).
+    character. A correction target counts with every reading (长 is chang and zhang); a
+    character written with the reading the table lists first (园 is yuan, though it may
+    read wan): a slip is a character that sounds like the one meant as people say it.
     """
     os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")
     os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "true")
@@ -207,7 +240,7 @@ def _pinyin_table() -> Callable[[str], frozenset[str]]:
         found = cache.get(ch)
         if found is None:
             raw = PINYIN_DICT.get(ord(ch), "")
-            found = frozenset(r.translate(_TONELESS) for r in raw.split(",") if r)
+            found = frozenset(r.translate(_TONELESS) for r in raw.split(",")[: 1 if usual else None] if r)
             if len(cache) < 20000:
                 cache[ch] = found
         return found

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from bot.chat.understanding import plain, slips
+from bot.chat.understanding import plain, shapes, slips
 from bot.chat.understanding.lexicon import Hit, Lexicon
-from bot.domain.checkin_codes import CODE_DIGITS
+from bot.chat.understanding.refs import Refs
 from bot.domain.timeparse import DayMention, find_days
+from config import vocabulary as v
 
 # Intents in the order they win when several are heard: a change of mind beats the
 # request it changes (`报名的讲座我去不了了` gives a place up), a question about one's
@@ -30,65 +31,25 @@ CHANGES = frozenset({"signup", "attend", "cancel", "leave", "confirm"})
 # Requests about the bot itself, set aside when the words name an activity.
 _ABOUT_THE_BOT = frozenset({"help", "register"})
 
+
+def _any(words) -> str:  # type: ignore[no-untyped-def]
+    """A regex alternation of the words, the longest first."""
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+_ACTIVITY, _NUMBERED = re.escape(v.ACTIVITY_WORD), _any(v.NUMBER_WORDS)
 _ID_PATTERNS = (
-    re.compile(r"活动\s*#?(\d{1,5})(?![\d号月日点:])"),
-    re.compile(r"(?<![\d月])(\d{1,5})\s*号?\s*活动"),
-    re.compile(r"编号\s*#?(\d{1,5})"),
+    re.compile(f"(?:{_NUMBERED})\\s*#?(\\d{{1,5}})(?![\\d号月日点:])"),
+    re.compile(f"(?<![\\d月])(\\d{{1,5}})\\s*号?\\s*(?:{_ACTIVITY})"),
     re.compile(r"[【\[#](\d{1,5})[】\]]?"),
 )
-_POSITION = re.compile(r"第\s*(\d{1,2})\s*[个场项]")
+_POSITION = re.compile(f"{re.escape(v.ORDINAL)}\\s*(\\d{{1,2}})\\s*(?:{_any(v.POSITION_COUNTERS)})")
 _CODE = re.compile(r"(?<![\d.])(\d{4,8})(?![\d.])")
 _PHONE = re.compile(r"(?<!\d)1\d{10}(?!\d)")
 # Particles that close a phrase without being part of it (`老人的`, `报上了`).
-_TRAILING = frozenset("的了着过吗么个呢没不")
-_CLAUSE = re.compile(r"[^,，。.!！?？;；、]+[,，。.!！?？;；、\s]*")
+_TRAILING = frozenset(v.TRAILING_PARTICLES)
 _RUN = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]{2,}")
 _HAN_ONE = re.compile(r"[\u4e00-\u9fff]")
-# "有…吗", "有…没有": asking whether there is something is asking for a list.
-_EXISTS = re.compile(r"(?:^|[^没])有(?!事|空|时间)[^,，。]{1,14}?(?:吗|没有|没|不|么|\?)$")
-# A request ending in "…去" / "…来" (`俺带孙子去`) means going.
-_GOING = re.compile(r"[去来](?:了|哈|呀)?$")
-
-
-@dataclass(frozen=True)
-class Refs:
-    """What the words point at, before looking at any activity."""
-
-    ids: tuple[int, ...] = ()  # written as an activity number (`活动3`, `3号活动`, `报名3`)
-    day_or_id: int | None = None  # `6号`: the 6th of the month, or activity 6
-    position: int | None = None  # `第2个`: the second in the list, or activity 2
-    when: DayMention = field(default_factory=DayMention)
-    kinds: frozenset[str] = frozenset()
-    topics: frozenset[str] = frozenset()
-    words: tuple[str, ...] = ()  # words left over, matched against the activities' own text
-    code: str | None = None
-    asks: frozenset[str] = frozenset()  # questions riding along: place, time, length, left, content
-    communities: frozenset[str] = frozenset()  # full names of communities mentioned
-    titled: frozenset[int] = frozenset()  # activities whose whole title was written
-    said: frozenset[str] = frozenset()  # kind and topic words as written (`剃头`)
-    phrases: tuple[str, ...] = ()  # kind and topic words written together, 3+ characters (`文艺汇演`)
-    residue: bool = False  # a single character no step explained (`明天会下雨吗`): maybe not about activities
-    remarks: tuple[str, ...] = ()  # left-over words said aside (`我手艺还行`, `，太冷了`): count only if an activity has them
-
-    def any(self) -> bool:
-        """True when the words point at some activity at all."""
-        return bool(
-            self.ids
-            or self.day_or_id
-            or self.position
-            or self.when
-            or self.kinds
-            or self.topics
-            or self.words
-            or self.communities
-            or self.titled
-        )
-
-    def only_numbers(self) -> bool:
-        """True when an activity is named by a number and nothing else (a misheard digit changes it)."""
-        return bool(self.ids or self.day_or_id or self.position) and not (
-            self.kinds or self.topics or self.words or self.communities or self.when.part or self.when.hour is not None
-        )
 
 
 @dataclass(frozen=True)
@@ -104,6 +65,7 @@ class Parsed:
     corrections: tuple[tuple[str, str], ...] = ()
     hits: tuple[Hit, ...] = ()
     asks_itself: bool = False  # the request is itself a question (`下周有清扫吗我想去`, `我能参加吗`)
+    days: DayMention | None = None  # the days the text names, before any became an activity's number
     proxy: bool = False  # someone else is named as the one to sign up (`帮俺老伴报个名`)
 
     @property
@@ -142,18 +104,13 @@ def _numbers(text: str, when: DayMention, lexicon: Lexicon) -> tuple[tuple[int, 
     return tuple(dict.fromkeys(ids)), day_or_id, position, spans
 
 
-def _clauses(text: str) -> list[tuple[int, int]]:
-    """Where each clause of the text starts and ends, its closing mark included."""
-    return [m.span() for m in _CLAUSE.finditer(text)]
-
-
 def _runs(
     text: str, covered: list[bool], filler: list[bool], substance: list[bool], word_start: list[int]
 ) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
     """Runs of characters (Chinese, digits, letters) no step explained, trimmed of function
     words (`的`, `一个`): the words that may name an activity, and the remarks (about
     oneself, `我手艺还行`, or a clause with nothing else in it, `身体不舒服，…`)."""
-    clauses = _clauses(text)
+    clauses = shapes.clauses(text)
     runs = []
     remarks = []
     residue = False
@@ -161,7 +118,7 @@ def _runs(
         start, end = match.span()
         about_me = False
         while start < end and filler[start]:
-            about_me = about_me or text[start] == "我"
+            about_me = about_me or text[start] == v.FIRST_PERSON
             start += 1
         while end > start and filler[end - 1]:
             if word_start[end - 1] < end - 1:  # the end of a function word of two or more (`什么`)
@@ -183,13 +140,25 @@ def _runs(
     return tuple(runs), tuple(remarks), residue
 
 
-def extract(text: str, intent: str, hits: list[Hit], now: datetime, lexicon: Lexicon, communities: Mapping[str, str] | None = None) -> Refs:
+def extract(
+    text: str,
+    intent: str,
+    hits: list[Hit],
+    now: datetime,
+    lexicon: Lexicon,
+    communities: Mapping[str, str] | None = None,
+    pairs: frozenset[str] = frozenset(),
+    when: DayMention | None = None,
+) -> Refs:
     """Every reference in the text: numbers, days, kinds, topics, communities, code,
     questions, and the words left over (matched later against the activities' own text).
 
-    `communities` maps each way of naming a community (`南乾元社区`, `南乾元`) to its name.
+    `communities` maps each way of naming a community (`南乾元社区`, `南乾元`) to its name;
+    `pairs` are the telling character pairs of the activities' own text: a one-character
+    function word inside one of them is part of a name (`太` in `太极拳`), not a particle.
+    `when` is the days already read from this very text (they depend on nothing else).
     """
-    when = find_days(text, now)
+    when = find_days(text, now) if when is None else when
     ids, day_or_id, position, number_spans = _numbers(text, when, lexicon)
     if when.day_number is not None and when.day_number in ids:
         when = when.without_bare_day()  # `3号活动` is activity 3, not the 3rd
@@ -205,8 +174,15 @@ def extract(text: str, intent: str, hits: list[Hit], now: datetime, lexicon: Lex
                 mark[i] = True
 
     kinds, topics, asks, said = set(), set(), set(), set()
+    in_names: list[tuple[int, int]] = []  # a function character inside a name, and its partner
     for hit in hits:
         if all(category == "func" for category, _ in hit.tags):
+            if hit.end - hit.start == 1 and text[max(0, hit.start - 1) : hit.end] in pairs:
+                in_names.append((hit.start, hit.start - 1))
+                continue
+            if hit.end - hit.start == 1 and text[hit.start : hit.end + 1] in pairs:
+                in_names.append((hit.start, hit.end))
+                continue
             cover(hit.start, hit.end, filler)
             for i in range(hit.start, hit.end):
                 word_start[i] = min(word_start[i], hit.start)
@@ -227,6 +203,9 @@ def extract(text: str, intent: str, hits: list[Hit], now: datetime, lexicon: Lex
                 cover(hit.start, hit.end, substance)
     for start, end in (*when.spans, *number_spans):
         cover(start, end, covered, substance)
+    for i, partner in in_names:
+        if covered[partner]:  # `会` of `票友会`, with `票友` read as a topic: explained with it
+            cover(i, i + 1)
     code = None
     if intent in ("checkin", "checkout") or not ids:
         for match in _CODE.finditer(text):
@@ -234,6 +213,10 @@ def extract(text: str, intent: str, hits: list[Hit], now: datetime, lexicon: Lex
                 code = match.group(1)
                 cover(*match.span(), covered, substance)
                 break
+    home = False
+    for match in lexicon.own_community.finditer(text):
+        home = True
+        cover(*match.span(), covered, substance)
     named = set()
     for alias, name in (communities or {}).items():
         start = text.find(alias)
@@ -247,18 +230,10 @@ def extract(text: str, intent: str, hits: list[Hit], now: datetime, lexicon: Lex
         phrases=tuple(p for p in "".join(ch if topical[i] else " " for i, ch in enumerate(text)).split() if len(p) >= 3),
         residue=residue,
         remarks=remarks,
+        home=home,
+        code_marked=code is not None and lexicon.code_marker.search(text) is not None,
+        when_words=tuple(text[a:b] for a, b in when.spans),
     )
-
-
-def _asks_itself(text: str, hits: list[Hit], intent: str) -> bool:
-    """True when the clause holding the request word is a question (`我能参加吗`)."""
-    for start, end in _clauses(text):
-        clause = text[start:end]
-        if ("吗" in clause or "?" in clause) and any(
-            start <= h.start < end and ("intent", intent) in h.tags for h in hits
-        ):
-            return True
-    return False
 
 
 def parse(
@@ -269,6 +244,7 @@ def parse(
     communities: Mapping[str, str] | None = None,
     titles: Mapping[str, tuple[int, ...]] | None = None,
     prior: Parsed | None = None,
+    pairs: frozenset[str] = frozenset(),
 ) -> Parsed:
     """Read one message: normalise, correct slips, classify the intent, extract references.
 
@@ -277,15 +253,26 @@ def parse(
     `prior` reading of the same text that corrected nothing is reused up to the words
     found (only the references depend on the data then).
     """
+    days = None
     if prior is not None and not prior.corrections:
         original, question, normal, corrections, hits = prior.original, prior.question, prior.text, [], list(prior.hits)
+        days = prior.days
     else:
         cleaned = plain.clean(text, lexicon)
         original, question = cleaned.original, cleaned.question
-        normal, corrections = slips.correct(cleaned.text, lexicon, protected)
-        hits = lexicon.scan(normal)
+        normal, corrections = slips.correct(cleaned.text, lexicon, protected, pairs)
+        hits = shapes.not_done_before(lexicon.scan(normal), normal, lexicon)
     intent, weak = classify(hits, lexicon.weak)
-    refs = extract(normal, intent, hits, now, lexicon, communities)
+    if intent in ("signup", "attend") and lexicon.mine_going.search(normal):
+        intent, weak = "mine", False  # `我都要去哪些活动`: which of one's own are coming
+    elif intent not in PRIORITY[:4] and lexicon.hours_done.search(normal):
+        intent, weak = "hours", False  # `今年干了多长时间`
+    elif intent in ("none", "list", "detail") and lexicon.profile_change.search(normal):
+        intent, weak = "register", False  # `我想改一下我的电话号码`
+    elif intent in CHANGES and shapes.why(normal, hits, intent, lexicon):
+        intent, weak = "detail", False  # `票友会为啥取消了` asks why, it cancels nothing
+    days = find_days(normal, now) if days is None else days
+    refs = extract(normal, intent, hits, now, lexicon, communities, pairs, days)
     if titles:
         titled = frozenset(i for title, ids in titles.items() if title in normal for i in ids)
         if titled:
@@ -296,9 +283,9 @@ def parse(
         if other != "none" or refs.kinds or refs.topics or refs.titled:
             intent, weak = (other, other_weak) if other != "none" else ("detail", True)
     if intent == "none" or (weak and intent in ("list", "detail")):
-        intent, weak = _by_shape(normal, question or lexicon.asks(normal), intent, weak)
+        intent, weak = shapes.by_shape(normal, question or lexicon.asks(normal), intent, weak, refs)
     if intent == "none":
-        intent, weak = _without_cue(hits, refs)
+        intent, weak = shapes.without_cue(hits, refs)
     return Parsed(
         normal,
         original,
@@ -308,33 +295,7 @@ def parse(
         refs,
         tuple(corrections),
         tuple(hits),
-        asks_itself=intent in CHANGES and _asks_itself(normal, hits, intent),
+        asks_itself=intent in CHANGES and shapes.asks_itself(normal, hits, intent),
+        days=days,
         proxy=lexicon.proxy.search(normal) is not None,
     )
-
-
-def _by_shape(text: str, question: bool, intent: str, weak: bool) -> tuple[str, bool]:
-    """No request word, but the shape says it: `有讲座吗` asks for a list, `…俺带孙子去` is going."""
-    if _EXISTS.search(text):
-        return "list", False
-    if not question and _GOING.search(text):
-        return "attend", False
-    return intent, weak
-
-
-def _without_cue(hits: list[Hit], refs: Refs) -> tuple[str, bool]:
-    """No request word: words about activities are a question about them (weak: they may
-    be chatter, `今天天气不错`); a bare code may be a check-in (weak: ask first); a
-    greeting or thanks is answered kindly."""
-    tags = {category for hit in hits for category, _ in hit.tags}
-    if tags & {"greet", "thanks"} and not (refs.kinds or refs.topics or refs.words or refs.ids or refs.titled or refs.communities):
-        return ("greet" if "greet" in tags else "thanks"), False  # `早上好`: not the morning's activities
-    if refs.code and len(refs.code) == CODE_DIGITS and not refs.any():
-        return "checkin", True  # a bare six-digit number: a check-in code, asked first
-    if refs.any():
-        return "detail", True
-    if "greet" in tags:
-        return "greet", False
-    if "thanks" in tags:
-        return "thanks", False
-    return "none", False

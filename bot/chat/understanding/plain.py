@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import cn2an
 
 from bot.chat.understanding.lexicon import Lexicon
+from bot.domain.checkin_codes import CODE_DIGITS
+from config import vocabulary as v
 
 _SPACES = re.compile(r"\s+")
 _EMOJI = re.compile(
@@ -37,21 +39,27 @@ _WECHAT_FACE = re.compile(r"\[[\u4e00-\u9fffA-Za-z]{1,6}\]|/:[^\s\u4e00-\u9fff]{
 # times or more (`我我我`), or a stutter on a pronoun or filler (`我我想`).
 _REPEAT_LONG = re.compile(r"([\u4e00-\u9fff]{2,6}?)\1+")
 _REPEAT_ONE = re.compile(r"([\u4e00-\u9fff])\1{2,}")
-_STUTTER = re.compile(r"([我俺你那这就嗯啊呃额])\1")
+_STUTTER = re.compile(f"([{v.STUTTER_CHARS}])\\1")
 # 儿化: `哪儿` → `哪`, `这会儿` → `这会`; never `儿童`, `儿子`, `女儿`.
-_ERHUA = re.compile(r"(?<=[哪这那点会块事空玩天早晚活])儿(?![童子女孙歌])")
+_ERHUA = re.compile(f"(?<=[{v.ERHUA_AFTER}])儿(?![{v.ERHUA_KEEP_BEFORE}])")
 
 _CN_NUM = "零〇一二两三四五六七八九十百千幺"
 # Numerals that are numbers: before a counter or a date/clock word, after a word that
 # takes a number, or the whole message. `一起`, `一下`, `看一看` are not numbers.
-_NUM_BEFORE = re.compile(f"(?<![星期周拜{_CN_NUM}])([{_CN_NUM}]+)(?=号|个|位|次|月|日|点半|点钟|点|小时|天|名|人|场|期)")
+_UNITS = "|".join(sorted(v.NUMBER_UNITS, key=len, reverse=True))
+_NUM_BEFORE = re.compile(f"(?<![{''.join(v.WEEK_WORDS)}{_CN_NUM}])([{_CN_NUM}]+)(?={_UNITS})")
 _NUM_AFTER = re.compile(
-    f"(?<=第|码|号|到|退|名|消|假|认|情|动|号)\\s*([{_CN_NUM}]{{1,12}})"
-    f"(?![{_CN_NUM}]|起|下|样|直|定|些|共|切|般|块|同|旦)"
+    f"(?<=[{v.NUMBER_AFTER_CHARS}])\\s*([{_CN_NUM}]{{1,12}})"
+    f"(?![{_CN_NUM}{v.NUMERAL_WORD_ENDINGS}])"
 )
 _NUM_ALONE = re.compile(f"^([{_CN_NUM}]{{1,12}})$")
-# A run of digits said one by one (`九五二七`, a code): each numeral is its digit.
+# A run of digits said one by one (`九五二七`, a code): each numeral is its digit. Four or
+# more in a row are that anywhere in a message (`签到码是三八六五一四`); no word has them.
 _DIGIT_RUN = re.compile("^[零〇一二三四五六七八九幺两]{3,}$")
+_DIGITS_SAID = re.compile("[零〇一二三四五六七八九幺]{4,}")
+# A code said in groups (`三八六 五一四`, `386 514`): one number, when six digits in all.
+_DIGIT = "[0-9零〇一二三四五六七八九幺]"
+_DIGIT_GROUPS = re.compile(f"(?<!{_DIGIT}){_DIGIT}{{2,4}}(?: {_DIGIT}{{2,4}})+(?!{_DIGIT})")
 _DIGIT_OF = {
     "零": "0", "〇": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7",
     "八": "8", "九": "9",
@@ -127,21 +135,28 @@ def text_after(match: re.Match) -> str:
     return match.string[match.end(1) : match.end(1) + 1]
 
 
-_A_ONE = frozenset("个位次名人场期")
+_A_ONE = frozenset(v.A_ONE_COUNTERS)
+
+
+def _one_code(match: re.Match) -> str:
+    joined = match.group(0).replace(" ", "")
+    return joined if len(joined) == CODE_DIGITS else match.group(0)
 
 
 def digits(text: str) -> str:
     """Chinese numerals that are numbers → digits (`签到九五二七` → `签到9527`, `三号` → `3号`)."""
+    text = _DIGIT_GROUPS.sub(_one_code, text)
     if not any(ch in _CN_NUM for ch in text):
         return text
     text = _NUM_ALONE.sub(lambda m: _number(m.group(1)), text)
     text = _NUM_BEFORE.sub(_counted, text)
-    return _NUM_AFTER.sub(lambda m: _number(m.group(1)), text)
+    text = _NUM_AFTER.sub(lambda m: _number(m.group(1)), text)
+    return _DIGITS_SAID.sub(lambda m: "".join(_DIGIT_OF[ch] for ch in m.group(0)), text)
 
 
 def is_question(text: str) -> bool:
     """A `?` or `吗`: the message asks rather than requests."""
-    return "?" in text or "吗" in text
+    return "?" in text or any(p in text for p in v.QUESTION_PARTICLES)
 
 
 def clean(text: str, lexicon: Lexicon) -> Cleaned:

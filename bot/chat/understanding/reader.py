@@ -16,14 +16,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from bot.chat.understanding import dialog, replies
 from bot.chat.understanding.lexicon import Lexicon
 from bot.chat.understanding.parse import CHANGES, Parsed, parse
 from bot.chat.understanding.resolve import Decision, decide
 from bot.chat.understanding.strict import Intent
-from bot.chat.understanding.world import World, catalogue_of
-from bot.domain import signups
+from bot.chat.understanding.world import People, World, catalogue_of
+from bot.domain import families, signups
 from bot.domain.timefmt import to_local
 from bot.storage.models import utc_now
 from config import texts
@@ -58,12 +59,23 @@ def _now() -> tuple[datetime, datetime]:
 
 
 def load_world(ctx, lexicon: Lexicon) -> World:  # type: ignore[no-untyped-def]
-    """The activities and (when asked for) the sender's places, as the reading sees them."""
+    """The activities and (when asked for) the sender's places and family, as the reading sees them."""
     now, local = _now()
     # Built once per snapshot of the catalogue (its rows only change with its version).
     board = ctx.catalogue
     catalogue = board.memo(("understanding", id(lexicon)), lambda: catalogue_of(board.rows, lexicon))
-    return World(catalogue, local, load_held=lambda: {row.id: row.status for row in signups.mine(ctx.conn, ctx.openid, now)})
+    mine = cache(lambda: signups.mine(ctx.conn, ctx.openid, now))
+
+    def people() -> People:
+        household = families.household(ctx.conn, ctx.openid)
+        places: dict[str, dict[int, str]] = {}
+        if household.members:
+            for row in mine():
+                if row.person:
+                    places.setdefault(row.person, {})[row.id] = row.status
+        return People(household.community, household.members, places)
+
+    return World(catalogue, local, load_held=lambda: {row.id: row.status for row in mine() if not row.person}, load_people=people)
 
 
 def _heard(ctx, word: str) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
@@ -89,7 +101,7 @@ def read(ctx, text: str | None = None) -> Reading:  # type: ignore[no-untyped-de
         world = World([], local)
     else:
         world = load_world(ctx, lexicon)
-        parsed = parse(text, lexicon, now, world.protected, world.communities, world.titles, prior=parsed)
+        parsed = parse(text, lexicon, now, world.protected, world.communities, world.titles, prior=parsed, pairs=world.pairs)
     decision = decide(parsed, world, lexicon)
     if _unsure_voice(ctx, parsed, decision):
         decision = Decision("ask", decision.intent, decision.word, args=decision.args, ids=decision.ids)
@@ -106,14 +118,14 @@ def follow(ctx, decision: Decision, world: World) -> Reading:  # type: ignore[no
         return Reading(Intent(decision.word, decision.args), after=after, decision=decision)
     if outcome == "ask":
         question = replies.ask(decision, world)
-        ctx.conversations.set(
-            dialog.DIALOG, dialog.ASK, {"word": decision.word, "args": decision.args or str(decision.ids[0]), "question": question}
-        )
+        args = decision.args or str(decision.ids[0])
+        ctx.conversations.set(dialog.DIALOG, dialog.ASK, {"word": decision.word, "args": args, "question": question, "whom": decision.whom})
         return Reading(reply=question + "".join("\n" + h for h in _heard(ctx, decision.word)), decision=decision)
     if outcome == "choose":
         question = replies.choose(decision, world)
         options = [dialog.option_data(world.by_id[i]) for i in decision.ids]
-        ctx.conversations.set(dialog.DIALOG, dialog.CHOOSE, {"word": decision.word, "options": options, "question": question})
+        data = {"word": decision.word, "options": options, "question": question, "whom": decision.whom}
+        ctx.conversations.set(dialog.DIALOG, dialog.CHOOSE, data)
         return Reading(reply=question, decision=decision)
     if outcome == "refuse":
         return Reading(reply=replies.refuse(decision, world), decision=decision)
@@ -138,6 +150,9 @@ def answer(ctx, strict: Intent | None) -> Reading | None:  # type: ignore[no-unt
     if got.kind == "chosen":
         ctx.conversations.clear()
         args = str(got.id) if got.id is not None else data.get("args", "")
+        whom = data.get("whom") or ""
+        if whom and len(args.split()) == 1:
+            args = f"{args} {whom}"  # the family member the question was for (`报名 5 豆豆`)
         return Reading(Intent(word, args), after=_heard(ctx, word), decision=Decision("act", intent, word, args=args))
     if got.kind == "dropped":
         ctx.conversations.clear()
@@ -165,6 +180,6 @@ def vet(ctx, intent: Intent) -> Reading:  # type: ignore[no-untyped-def]
         lexicon = Lexicon.shared()
         world = load_world(ctx, lexicon)
         if intent.number in world.by_id:
-            decision = Decision("ask", "", intent.word, args=str(intent.number), ids=(intent.number,))
+            decision = Decision("ask", "", intent.word, args=intent.args, ids=(intent.number,))
             return follow(ctx, decision, world)
     return Reading(intent, after=_heard(ctx, intent.word))

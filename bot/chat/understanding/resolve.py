@@ -10,13 +10,16 @@ only one reading finds something. Pure: the caller reads the data and renders te
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from bot.chat.understanding.family import MEMBERS, OTHER, SELF, Whom, for_whom
 from bot.chat.understanding.lexicon import Lexicon
-from bot.chat.understanding.parse import Parsed, Refs
+from bot.chat.understanding.parse import Parsed
+from bot.chat.understanding.refs import Refs
 from bot.chat.understanding.world import Item, World
 from bot.domain.timeparse import DayMention, part_of_day
+from config import texts
 
 WORDS = {
     "signup": "报名",
@@ -54,12 +57,14 @@ class Decision:
     reason: str = ""  # why a refusal: not_found, none_held, nothing_open, past, cancelled, closed, held, not_held
     about: int | None = None  # the activity a refusal is about
     answers: tuple[str, ...] = ()  # questions riding along, to answer about ids[0] (place, time…)
+    whom: str = ""  # for whom, after the number (`豆豆`, `本人`): kept for the answer to a question
 
 
 @dataclass(frozen=True)
 class Match:
     items: list[Item]
     explained: bool  # every left-over word was found in some activity's text
+    topics_found: bool = True  # every topic said is one of theirs (`给老人剪纸` names no activity that has both)
 
 
 def _on_day(item: Item, when: DayMention) -> bool:
@@ -79,7 +84,32 @@ def _kind_score(item: Item, refs: Refs, lexicon: Lexicon) -> float:
 
 def _topic_score(item: Item, refs: Refs, lexicon: Lexicon) -> float:
     """2 per topic named whose words the activity's text contains (`剃头` finds 义务理发)."""
-    return 2.0 * sum(1 for topic in refs.topics if any(word in item.text for word in lexicon.topics[topic]))
+    return 2.0 * sum(1 for topic in refs.topics if _has_topic(item, topic, lexicon))
+
+
+def _has_topic(item: Item, topic: str, lexicon: Lexicon) -> bool:
+    return any(word in item.text for word in lexicon.topics[topic])
+
+
+def _in_title(item: Item, refs: Refs, lexicon: Lexicon) -> bool:
+    """A topic word said, other than the topic's own name (`合唱`, not `演出`), is in the title."""
+    return any(w in item.plain_title for w in refs.said if w not in lexicon.topics and any(w in lexicon.topics[t] for t in refs.topics))
+
+
+def _named(item: Item, refs: Refs, world: World) -> bool:
+    """The activity is named by its own words (title, or a telling pair of its text), not only by a kind or day."""
+    return item.id in refs.titled or any(world.explains(item, w) for w in (*refs.words, *refs.phrases))
+
+
+def _literal(item: Item, refs: Refs, lexicon: Lexicon) -> bool:
+    """The activity has the topic words as they were said, not only others of their topic."""
+    said = [w for w in refs.said if any(w in lexicon.topics[t] for t in refs.topics)]
+    return all(w in item.text for w in said)
+
+
+def _on_day_or_titled(item: Item, refs: Refs) -> bool:
+    """On the day named, or named by the day words themselves (`五一汇演` is on April 30th)."""
+    return _on_day(item, refs.when) or any(len(w) >= 2 and w in item.plain_title for w in refs.when_words)
 
 
 def with_remarks(refs: Refs, world: World) -> Refs:
@@ -95,24 +125,24 @@ def select(pool: Sequence[Item], refs: Refs, world: World, lexicon: Lexicon) -> 
     (day, part of day, hour, community), then the best by kind, topic, title and words."""
     refs = with_remarks(refs, world)
     when = refs.when
+    communities = refs.communities | ({world.home} if refs.home and world.home else set())
     scored: list[tuple[float, Item]] = []
     for item in pool:
-        if when.days and not _on_day(item, when):
+        if when.days and not _on_day_or_titled(item, refs):
             continue
         if when.part and part_of_day(item.start.hour) != when.part:
             continue
         if when.hour is not None and item.start.hour != when.hour:
             continue
-        if refs.communities and item.community not in refs.communities:
+        if communities and item.community not in communities:
             continue
-        score = 0.0
-        if refs.topics:
-            topic = _topic_score(item, refs, lexicon)
-            if not topic:
-                continue
-            score += topic
+        # A topic said finds the activities with its words; one its own words find passes
+        # too (`孙子发烧，急救培训去不了`), but is not explained by that topic.
+        topic = _topic_score(item, refs, lexicon) if refs.topics else 0.0
         words = world.word_score(item, refs.words)
-        score += words
+        if refs.topics and not topic and not (words or item.id in refs.titled):
+            continue
+        score = topic + words
         if refs.kinds:
             kind = _kind_score(item, refs, lexicon)
             if not kind and not (score or item.id in refs.titled):
@@ -128,9 +158,10 @@ def select(pool: Sequence[Item], refs: Refs, world: World, lexicon: Lexicon) -> 
     best_score = max(s for s, _ in scored)
     best = [item for s, item in scored if s == best_score]
     explained = bool(refs.titled & {i.id for i in best}) or all(any(world.explains(item, word) for item in best) for word in refs.words)
+    topics_found = all(any(_has_topic(item, t, lexicon) for item in best) for t in refs.topics)
     if refs.words and best_score == 0 and not (refs.kinds or refs.topics or when or refs.communities or refs.titled):
         return Match([], False)  # nothing but words, and no activity has them
-    return Match(best, explained)
+    return Match(best, explained, topics_found)
 
 
 def _readings(pool: Sequence[Item], refs: Refs, world: World, lexicon: Lexicon) -> Match:
@@ -176,8 +207,8 @@ def near(world: World, refs: Refs, lexicon: Lexicon, exclude: Sequence[int] = ()
     return tuple(i.id for i in pool[:3])
 
 
-def _why_not(item: Item, world: World, intent: str) -> str:
-    if intent == "signup" and item.id in world.held:
+def _why_not(item: Item, world: World, intent: str, held: Mapping[int, str]) -> str:
+    if intent == "signup" and item.id in held:
         return "held"
     if item.status == "cancelled":
         return "cancelled"
@@ -188,7 +219,7 @@ def _why_not(item: Item, world: World, intent: str) -> str:
     return "not_held"
 
 
-def _change(parsed: Parsed, intent: str, pool: list[Item], world: World, lexicon: Lexicon) -> Decision:
+def _change(parsed: Parsed, intent: str, pool: list[Item], world: World, lexicon: Lexicon, held: Mapping[int, str]) -> Decision:
     """Sign-up, cancel, 请假, confirm: act only on one clearly selected candidate.
 
     The words are matched against every activity first, then narrowed to those this
@@ -207,23 +238,33 @@ def _change(parsed: Parsed, intent: str, pool: list[Item], world: World, lexicon
         if len(pool) == 1:
             return Decision("ask", intent, word, ids=(pool[0].id,))
         return Decision("choose", intent, word, ids=tuple(i.id for i in pool[:MAX_OPTIONS]))
-    if intent == "signup" and parsed.proxy:
-        return Decision("refuse", intent, word, reason="proxy")
     match = _readings(world.items, refs, world, lexicon)
     eligible = {i.id for i in pool}
     fit = [i for i in match.items if i.id in eligible]
     # A sign-up whose words fit something else still on as well (a lecture already held): ask.
     others = [i for i in match.items if i.id not in eligible and i.status == "published" and i.end > world.now and intent == "signup"]
+    if len(fit) > 1:
+        # One title has a word said as it is (`合唱团` of 社区合唱团排练), the others only its topic.
+        named = [i for i in fit if _in_title(i, refs, lexicon)]
+        fit = named if len(named) == 1 else fit
+    if len(fit) == 1 and not _literal(fit[0], refs, lexicon):
+        # Another activity has the words as said (`票友会`), this one only their topic: that one is meant.
+        literal = [i for i in match.items if i is not fit[0] and _literal(i, refs, lexicon)]
+        if literal:
+            fit, match = [], Match(literal, match.explained)
     if len(fit) == 1:
         item = fit[0]
-        if parsed.weak or not match.explained or others or parsed.asks_itself:
+        # A sign-up also asks when a topic said is not the activity's; among one's own places
+        # such a word is rather the reason (`带孙子，来不了了`).
+        unsure = not match.explained or (intent == "signup" and not match.topics_found)
+        if parsed.weak or unsure or others or parsed.asks_itself:
             return Decision("ask", intent, word, ids=(item.id,))
         return Decision("act", intent, word, args=str(item.id), ids=(item.id,), answers=tuple(sorted(refs.asks)))
     if fit:
         return Decision("choose", intent, word, ids=tuple(i.id for i in fit[:MAX_OPTIONS]))
     if len(match.items) == 1:
         item = match.items[0]
-        reason = _why_not(item, world, intent)
+        reason = _why_not(item, world, intent, held) if match.explained else "not_found"
         if reason == "held":  # the command says so, with the place in line if waiting
             return Decision("act", intent, word, args=str(item.id), ids=(item.id,))
         offer = near(world, refs, lexicon, (item.id,)) if intent == "signup" else ()
@@ -245,11 +286,21 @@ def _browse(parsed: Parsed, world: World, lexicon: Lexicon) -> Decision:
     match = _readings(pool, refs, world, lexicon)
     # Only a day or a place named, and something else said: chatter (`我叫张秀兰，住夕阳楼`).
     day_or_place_only = not (refs.kinds or refs.topics or refs.words or refs.titled or refs.ids)
+    asking = parsed.question or lexicon.asks(parsed.text) or bool(refs.asks)
+    if parsed.weak and not match.explained and asking and len(match.items) == 1 and _named(match.items[0], refs, world):
+        match = Match(match.items, True)  # a question about one activity, with words of its own (`熊儿河…要带手套吗`)
     if parsed.weak and (not match.explained or (day_or_place_only and (refs.residue or refs.remarks))):
         return Decision("none", "none")  # no request word and words no activity has: chatter
+    if parsed.weak and not asking and (refs.residue or refs.remarks or any(world.coverage(w) < 0.5 for w in refs.words)):
+        return Decision("none", "none")  # said about an activity, asking nothing: `昨天植树可得劲`, `楼下垃圾没人收`
     if not match.items:
         return Decision("refuse", intent, "活动", reason="not_found", ids=near(world, refs, lexicon))
-    if len(match.items) == 1 and intent == "detail":
+    # One activity, asked about (`福利院的活动几点开始`) or named by its number: shown in full.
+    if intent == "detail" and len(match.items) > 1:
+        # One thing asked about: the activity with the words as said (`票友会`), if one has them.
+        literal = [i for i in match.items if _literal(i, refs, lexicon)]
+        match = Match(literal, match.explained) if len(literal) == 1 else match
+    if len(match.items) == 1 and (intent == "detail" or refs.asks or refs.ids):
         return Decision("act", "detail", "活动", args=str(match.items[0].id), ids=(match.items[0].id,))
     return Decision("act", "list", "活动", only=tuple(i.id for i in match.items))
 
@@ -267,7 +318,7 @@ def decide(parsed: Parsed, world: World, lexicon: Lexicon) -> Decision:
         return Decision("act", intent, WORDS[intent])
     if intent in ("checkin", "checkout"):
         if refs.code:
-            if parsed.weak:
+            if parsed.weak and not refs.code_marked:
                 return Decision("ask", intent, WORDS[intent], args=refs.code)
             return Decision("act", intent, WORDS[intent], args=refs.code)
         if parsed.weak:
@@ -285,12 +336,52 @@ def decide(parsed: Parsed, world: World, lexicon: Lexicon) -> Decision:
         intent = "signup"
         parsed = replace(parsed, intent="signup")
     if intent == "signup":
-        pool = [i for i in world.open if i.id not in world.held]
-        if parsed.question and not refs.any():
-            return Decision("act", "list", "活动")  # `能报名吗?`: show what there is
-        return _change(parsed, intent, pool, world, lexicon)
+        whom = for_whom(parsed.text, parsed.hits, world.members, lexicon)
+        if whom.kind == OTHER:
+            return Decision("refuse", intent, WORDS[intent], reason="proxy")  # each signs up from their own WeChat
+        places = world.held_by(whom.names[0]) if whom.kind == MEMBERS and len(whom.names) == 1 else world.held
+        pool = [i for i in world.open if i.id not in places]
+        if (parsed.question or (lexicon.asks(parsed.text) and _able(parsed, lexicon))) and not refs.any():
+            return Decision("act", "list", "活动")  # `能报名吗?`, `还有什么活动能参加`: show what there is
+        return _for(_change(_without(parsed, whom), intent, pool, world, lexicon, places), whom, world)
+    whom = Whom()
+    if intent == "cancel" and world.members:
+        named = for_whom(parsed.text, parsed.hits, world.members, lexicon)
+        whom = named if named.kind == MEMBERS and len(named.names) == 1 and not named.with_self else whom
+    places = world.held_by(whom.names[0]) if whom.names else world.held
     if intent == "confirm":
-        held = [i for i in world.items if i.id in world.held and i.end > world.now]
+        held = [i for i in world.items if i.id in places and i.end > world.now]
     else:  # a place is given up before the start only
-        held = [i for i in world.items if i.id in world.held and i.start > world.now]
-    return _change(parsed, intent, held, world, lexicon)
+        held = [i for i in world.items if i.id in places and i.start > world.now]
+    return _for(_change(_without(parsed, whom), intent, held, world, lexicon, places), whom, world)
+
+
+def _able(parsed: Parsed, lexicon: Lexicon) -> bool:
+    """The request word says "can" (`能参加`, `可以报名`): with a question word, it asks what there is."""
+    return any(h.word.startswith(lexicon.ability) for h in parsed.hits if any(c == "intent" for c, _ in h.tags))
+
+
+def _without(parsed: Parsed, whom: Whom) -> Parsed:
+    """The message without the family members' names: they name people, not activities."""
+    if not whom.names:
+        return parsed
+
+    def strip(words: tuple[str, ...]) -> tuple[str, ...]:
+        for name in whom.names:
+            words = tuple(w.replace(name, " ").strip() for w in words)
+        return tuple(w for p in words for w in p.split() if len(w) >= 2)
+
+    refs = replace(parsed.refs, words=strip(parsed.refs.words), remarks=strip(parsed.refs.remarks))
+    return replace(parsed, refs=refs)
+
+
+def _for(decision: Decision, whom: Whom, world: World) -> Decision:
+    """The decision for the people it is for: `报名 5 豆豆`; `报名 5 本人` from someone with
+    family members (else the sign-up would ask for whom); as it is for anyone else."""
+    myself = texts.FAMILY_SELF_WORDS[0]  # `本人`, as `报名 N 本人` reads it
+    suffix = whom.args() or (myself if whom.kind == SELF and decision.word == WORDS["signup"] and world.members else "")
+    if not suffix or decision.outcome not in ("act", "ask", "choose"):
+        return decision
+    if decision.outcome == "act" and decision.args:
+        return replace(decision, args=f"{decision.args} {suffix}", whom=suffix)
+    return replace(decision, whom=suffix)

@@ -15,6 +15,9 @@ from collections.abc import Iterable
 from itertools import product
 
 from bot.chat.understanding.lexicon import Lexicon
+from config import vocabulary as v
+
+_PARTICLES = frozenset(v.TRAILING_PARTICLES)
 
 
 def _is_han(ch: str) -> bool:
@@ -53,19 +56,25 @@ def _target(lexicon: Lexicon, text: str, start: int, length: int, readings: list
         return None
     for key in product(*spans):
         for target in lexicon.slip_index.get(key, ()):
-            differ = sum(1 for a, b in zip(window, target, strict=True) if a != b)
-            if not 1 <= differ <= max(1, length // 2):
-                continue
+            changed = [b for a, b in zip(window, target, strict=True) if a != b]
+            if not 1 <= len(changed) <= max(1, length // 2) or any(b in _PARTICLES for b in changed):
+                continue  # never into a particle: 我报第 is no 我报的 (的 may read di)
             if _guarded(lexicon, text, start, start + length, target) or any(window in p for p in protected):
                 continue
             return target
     return None
 
 
-def correct(text: str, lexicon: Lexicon, protected: Iterable[str] = ()) -> tuple[str, list[tuple[str, str]]]:
-    """The text with slips corrected, and the corrections made as (written, read as)."""
+def correct(
+    text: str, lexicon: Lexicon, protected: Iterable[str] = (), pairs: frozenset[str] = frozenset()
+) -> tuple[str, list[tuple[str, str]]]:
+    """The text with slips corrected, and the corrections made as (written, read as).
+
+    Written characters count with their usual reading; a stretch that the activities' own
+    text has (`剪指` of `剪指甲`, `pairs`) is a word as written, never a slip."""
     protected = [p for p in protected if p]
-    readings = [lexicon.readings(ch) if _is_han(ch) else frozenset() for ch in text]
+    readings = [lexicon.usual_reading(ch) if _is_han(ch) and text[max(0, i - 1) : i + 1] not in pairs
+                and text[i : i + 2] not in pairs else frozenset() for i, ch in enumerate(text)]
     out = list(text)
     corrections: list[tuple[str, str]] = []
     i = 0

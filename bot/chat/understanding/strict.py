@@ -12,6 +12,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.domain.checkin_codes import CODE_DIGITS
+
 _SPACES = re.compile(r"\s+")
 _NUMBER = re.compile(r"^#?(\d{1,9})(?:\s+|$)(.*)$", re.S)
 
@@ -96,6 +98,9 @@ _NEEDS_NUMBER = frozenset({"请假", "确认"})
 _FOR_WHOM = frozenset({"报名", "取消"})
 _TAKES_NUMBER = frozenset({"活动", "详情"})
 _TAKES_CODE = frozenset({"签到", "签退"})
+# The organizers' `签到码 N` takes an activity's number; a check-in code after it
+# (`签到码952701签到`, `签到码 952701`) is a resident checking in, read as free text.
+_TAKES_ACTIVITY = frozenset({"签到码"})
 _ONE_NUMBER = re.compile(r"^#?\d{1,9}$")
 # `报名 3 小明`, `取消 3 小明`: a number, then whom it is for (SPEC §11).
 _NUMBER_THEN_WHOM = re.compile(r"^#?\d{1,9}(?:\s+\S.*)?$", re.S)
@@ -112,4 +117,6 @@ def fits(intent: Intent) -> bool:
         return not intent.args or bool(_ONE_NUMBER.match(intent.args))
     if intent.word in _TAKES_CODE:
         return not intent.args or intent.args.replace(" ", "").isdigit()
+    if intent.word in _TAKES_ACTIVITY:
+        return not intent.args or (bool(_ONE_NUMBER.match(intent.args)) and len(intent.args.lstrip("#")) < CODE_DIGITS)
     return True

@@ -6,9 +6,9 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from bot.chat.understanding.lexicon import Lexicon
 from bot.domain.communities import aliases as community_aliases
@@ -67,8 +67,9 @@ def _han(gram: str) -> bool:
     return all("\u4e00" <= ch <= "\u9fff" for ch in gram)
 
 
-def _bigrams(text: str) -> set[str]:
-    return {text[i : i + 2] for i in range(len(text) - 1) if not text[i].isspace() and not text[i + 1].isspace()}
+@lru_cache(maxsize=8192)
+def _bigrams(text: str) -> frozenset[str]:
+    return frozenset(text[i : i + 2] for i in range(len(text) - 1) if not text[i].isspace() and not text[i + 1].isspace())
 
 
 class Catalogue:
@@ -77,6 +78,7 @@ class Catalogue:
 
     def __init__(self, items: list[Item]) -> None:
         self.items = items
+        self._sounding: dict[str, tuple[str, ...]] = {}  # pair → the telling pairs it sounds like
 
     @cached_property
     def by_id(self) -> dict[int, Item]:
@@ -109,6 +111,41 @@ class Catalogue:
         return dict(sorted(aliases.items(), key=lambda kv: len(kv[0]), reverse=True))
 
     @cached_property
+    def pairs(self) -> frozenset[str]:
+        """The telling pairs of Chinese characters in the activities' text (`太极`, `候补`…)."""
+        return frozenset(g for g, w in self.weights.items() if w > 0 and _han(g))
+
+    @cached_property
+    def sounds(self) -> dict[tuple[frozenset[str], ...], tuple[str, ...]]:
+        """The telling pairs of the titles by how they read (usual readings): a word heard or
+        typed with a character that sounds the same (`急就` for 急救, `心里` for 心理) still
+        finds the activity it names. Titles only: across a content's words, pairs that
+        merely sound alike are chance (`注意保暖` is no `权益保护`)."""
+        lexicon = Lexicon.shared()
+        by_sound: dict[tuple[frozenset[str], ...], list[str]] = {}
+        titled = {g for item in self.items for g in _bigrams(item.plain_title)}
+        for pair in self.pairs & titled:
+            key = tuple(lexicon.usual_reading(ch) for ch in pair)
+            if all(key):
+                by_sound.setdefault(key, []).append(pair)
+        return {key: tuple(pairs) for key, pairs in by_sound.items()}
+
+    def sounding(self, gram: str) -> tuple[str, ...]:
+        """The activities' telling pairs that read like `gram` (itself included if it is one)."""
+        found = self._sounding.get(gram)
+        if found is None:
+            if gram in self.pairs:
+                found = (gram,)
+            elif not self.sounds or not _han(gram):
+                found = ()
+            else:
+                lexicon = Lexicon.shared()
+                found = self.sounds.get(tuple(lexicon.usual_reading(ch) for ch in gram), ())
+            if len(self._sounding) < 20000:  # bounded: messages bring new pairs without end
+                self._sounding[gram] = found
+        return found
+
+    @cached_property
     def grams(self) -> dict[int, frozenset[str]]:
         return {item.id: frozenset(_bigrams(item.text)) for item in self.items}
 
@@ -137,25 +174,60 @@ def catalogue_of(rows: list, lexicon: Lexicon) -> Catalogue:
     return catalogue
 
 
+@dataclass(frozen=True)
+class People:
+    """The sender's community and family: members as (name, relation), and their places
+    (name → activity id → `confirmed` or `waitlisted`)."""
+
+    home: str | None = None
+    members: tuple[tuple[str, str], ...] = ()
+    places: Mapping[str, Mapping[int, str]] = field(default_factory=dict)
+
+
 class World:
     """The activities, the person's places (read only when a request needs them) and now."""
 
     def __init__(
-        self, items: list[Item] | Catalogue, now: datetime, load_held: Callable[[], Mapping[int, str]] | None = None
+        self,
+        items: list[Item] | Catalogue,
+        now: datetime,
+        load_held: Callable[[], Mapping[int, str]] | None = None,
+        load_people: Callable[[], People] | None = None,
     ) -> None:
         self.catalogue = items if isinstance(items, Catalogue) else Catalogue(items)
         self.items = self.catalogue.items
         self.now = now  # Shanghai wall-clock, naive
         self._load_held = load_held or dict
+        self._load_people = load_people or People
         self.by_id = self.catalogue.by_id
         self.protected = self.catalogue.protected
         self.titles = self.catalogue.titles
         self.communities = self.catalogue.communities
+        self.pairs = self.catalogue.pairs
 
     @cached_property
     def held(self) -> Mapping[int, str]:
-        """Activity id → `confirmed` or `waitlisted`, for the person's places not yet ended."""
+        """Activity id → `confirmed` or `waitlisted`, for the person's own places not yet ended."""
         return self._load_held()
+
+    @cached_property
+    def people(self) -> People:
+        """The person's community and family members, read when first asked for."""
+        return self._load_people()
+
+    @property
+    def home(self) -> str | None:
+        """The community the person registered in (for `我们社区`)."""
+        return self.people.home
+
+    @property
+    def members(self) -> tuple[tuple[str, str], ...]:
+        """The person's family members as (name, relation)."""
+        return self.people.members
+
+    def held_by(self, name: str) -> Mapping[int, str]:
+        """A family member's places, like `held`."""
+        return self.people.places.get(name, {})
 
     @cached_property
     def upcoming(self) -> list[Item]:
@@ -173,8 +245,20 @@ class World:
         weights = self.catalogue.weights
         score = 0.0
         for word in words:
-            score += sum(weights.get(g, 0.0) for g in _bigrams(word) if g in grams)
+            for g in _bigrams(word):
+                if g in grams:
+                    score += weights.get(g, 0.0)
+                else:  # a pair that only sounds like one of the activity's: a little less
+                    score += 0.8 * max((weights.get(p, 0.0) for p in self.catalogue.sounding(g) if p in grams), default=0.0)
         return score
+
+    def coverage(self, word: str) -> float:
+        """The share of the word's pairs of Chinese characters some activity's text has (as
+        written or as they sound): `防诈骗讲座` all, `楼下垃圾没人收` one in six."""
+        grams = [g for g in _bigrams(word) if _han(g)]
+        if not grams:
+            return 1.0
+        return sum(1 for g in grams if self.catalogue.sounding(g) or g in self.catalogue.weights) / len(grams)
 
     def mentioned(self, word: str) -> bool:
         """True when some activity's text explains the word (see `explains`)."""
@@ -185,4 +269,7 @@ class World:
         characters (`号院` for `3号院`; `3号` alone could be any number 3)."""
         grams = self.catalogue.grams.get(item.id, frozenset())
         weights = self.catalogue.weights
-        return any(g in grams and weights.get(g, 0.0) > 0 and _han(g) for g in _bigrams(word))
+        return any(
+            (g in grams and weights.get(g, 0.0) > 0 and _han(g)) or any(p in grams for p in self.catalogue.sounding(g))
+            for g in _bigrams(word)
+        )

@@ -1,0 +1,91 @@
+"""The intent from the form of a message, where its cue words alone do not decide it:
+`有讲座吗` asks for a list, `…俺带孙子去` is going, `为啥取消了` asks why, `我去过…` is no
+request, a bare code may be a check-in, a greeting is a greeting. Pure functions of the
+text, its vocabulary hits and its references.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.chat.understanding import plain
+from bot.chat.understanding.lexicon import Hit, Lexicon
+from bot.chat.understanding.refs import Refs
+from bot.domain.checkin_codes import CODE_DIGITS
+from config import vocabulary as v
+
+
+def _any(words) -> str:  # type: ignore[no-untyped-def]
+    """A regex alternation of the words, the longest first."""
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+# "有…吗", "有…没有": asking whether there is something is asking for a list.
+_EXISTS = re.compile(f"(?:^|[^{v.NOT_EXISTS}]){v.EXISTS}(?!{_any(v.EXISTS_NOT)})[^,，。]{{1,14}}?(?:{_any(v.EXISTS_ENDINGS)}|\\?)$")
+# A request ending in "…去" / "…来" (`俺带孙子去`) means going.
+_GOING = re.compile(f"(?:{_any(v.GOING_ENDINGS)})(?:{_any(v.GOING_PARTICLES)})?$")
+# How far after a why-word the request word it asks about starts (`为啥给我取消了`).
+_WHY_REACH = 3
+_CLAUSE = re.compile(r"[^,，。.!！?？;；、]+[,，。.!！?？;；、\s]*")
+
+
+def clauses(text: str) -> list[tuple[int, int]]:
+    """Where each clause of the text starts and ends, its closing mark included."""
+    return [m.span() for m in _CLAUSE.finditer(text)]
+
+
+def asks_itself(text: str, hits: list[Hit], intent: str) -> bool:
+    """True when the clause holding the request word is a question (`我能参加吗`)."""
+    for start, end in clauses(text):
+        clause = text[start:end]
+        if plain.is_question(clause) and any(
+            start <= h.start < end and ("intent", intent) in h.tags for h in hits
+        ):
+            return True
+    return False
+
+
+def why(text: str, hits: list[Hit], intent: str, lexicon: Lexicon) -> bool:
+    """A why-word just before the request word (`为什么取消了`, `怎么给取消了`): a question
+    about it. Further off it asks about something else (`保健品怎么辨别那个讲座我去听`)."""
+    return any(
+        ("intent", intent) in h.tags and 0 <= h.start - why.end() <= _WHY_REACH for why in lexicon.why.finditer(text) for h in hits
+    )
+
+
+def not_done_before(hits: list[Hit], text: str, lexicon: Lexicon) -> list[Hit]:
+    """Request words marked as done before (`我去过`, `参加过`) are no request."""
+    done = lexicon.done_before
+
+    def before(hit: Hit) -> bool:
+        return text[hit.end : hit.end + 1] in done and text[hit.end + 1 : hit.end + 2] not in v.DIRECTIONS
+
+    return [h for h in hits if not (before(h) and any(c == "intent" and v in ("signup", "attend", "confirm") for c, v in h.tags))]
+
+
+def by_shape(text: str, question: bool, intent: str, weak: bool, refs: Refs) -> tuple[str, bool]:
+    """No request word, but the shape says it: `有讲座吗` asks for a list (weak when it names
+    no kind or topic: `明天有雨吗` is no list), `…俺带孙子去` is going."""
+    if _EXISTS.search(text):
+        return "list", not (refs.kinds or refs.topics or refs.titled)
+    if not question and _GOING.search(text):
+        return "attend", False
+    return intent, weak
+
+
+def without_cue(hits: list[Hit], refs: Refs) -> tuple[str, bool]:
+    """No request word: words about activities are a question about them (weak: they may
+    be chatter, `今天天气不错`); a bare code may be a check-in (weak: ask first); a
+    greeting or thanks is answered kindly."""
+    tags = {category for hit in hits for category, _ in hit.tags}
+    if tags & {"greet", "thanks"} and not (refs.kinds or refs.topics or refs.ids or refs.titled or refs.communities):
+        return ("greet" if "greet" in tags else "thanks"), False  # `早上好`: not the morning's activities
+    if refs.code and len(refs.code) == CODE_DIGITS and not refs.any():
+        return "checkin", True  # a bare six-digit number: a check-in code, asked first
+    if refs.any():
+        return "detail", True
+    if "greet" in tags:
+        return "greet", False
+    if "thanks" in tags:
+        return "thanks", False
+    return "none", False
