@@ -1,7 +1,7 @@
 """places taken and people waiting, as counters on the activity
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-02 09:00:00
 
 A sign-up takes a place with one UPDATE … RETURNING of these counters instead of
@@ -12,8 +12,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0006'
-down_revision = '0005'
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
