@@ -8,7 +8,8 @@ from decimal import Decimal
 from sqlalchemy import create_engine, inspect
 
 from bot.domain.timefmt import to_utc_naive
-from bot.storage.models import Activity, Community, Resident
+from bot.storage.models import Activity, Community, HourEntry, Resident
+from config import demo
 from config.demo import COMMUNITIES as DEMO_COMMUNITIES
 
 
@@ -37,8 +38,13 @@ def test_seed_demo_loads_communities_in_order_once(app, db):
     assert kinds == {"cleanup", "lecture", "culture", "visit", "training"}
     count = db.query(Activity).count()
     assert count >= 10
+    # Volunteers who already served (a family member among them), credited through the usual close.
+    credited = sum(len(past[-1]) for past in demo.HISTORY)
+    assert db.query(HourEntry).filter_by(kind="credit").count() == credited
+    assert db.query(Resident).filter(Resident.proxy_id.is_not(None)).count() == len(demo.FAMILY)
     _cli(app, "seed-demo")
     assert db.query(Activity).count() == count and db.query(Community).count() == 5
+    assert db.query(HourEntry).count() == credited
     listing = _cli(app, "communities", "list").output.splitlines()
     assert [line.split("\t")[1] for line in listing] == list(DEMO_COMMUNITIES)
 
