@@ -68,19 +68,52 @@ def workers(tmp_path):  # type: ignore[no-untyped-def]
         process.wait(timeout=10)
 
 
-def test_killed_mid_fan_out_every_recipient_gets_the_broadcast_exactly_once(app, make_app, fake, workers, communities):
+def _organizer_and_audience(make_app, fake, communities):  # type: ignore[no-untyped-def]
+    """A web app sending to the fake WeChat API, an organizer in chat, and AUDIENCE residents."""
     settings = {**SETTINGS, "WECHAT_API_BASE_URL": fake.url}
     web = make_app(**settings)
     services = web.extensions["bot"]
     wx = Wx(web, WeChatPeer.from_settings(services.settings), "org")
     make_organizer(services, "org")
-    people = make_residents(services, AUDIENCE, communities[0])
+    return settings, services, wx, make_residents(services, AUDIENCE, communities[0])
 
+
+def _broadcast(services, wx) -> int:  # type: ignore[no-untyped-def]
+    """The organizer broadcasts to everyone and confirms; returns the broadcast's id."""
     assert f"共 {AUDIENCE} 人" in wx.say("群发 今晚8点至明早6点停水，请提前储水")
     assert "已开始群发" in wx.say("确认")
-    with services.db.transaction() as session:
-        broadcast_id = session.execute(select(Broadcast.id)).scalar_one()
+    with services.db.autocommit() as conn:
+        return conn.execute(select(Broadcast.id)).scalar_one()
 
+
+def _made(services, broadcast_id: int) -> int:  # type: ignore[no-untyped-def]
+    """Notices the fan-out has created so far (autocommit: no write lock held on SQLite)."""
+    with services.db.autocommit() as conn:
+        return conn.execute(select(func.count()).select_from(Notice).where(Notice.broadcast_id == broadcast_id)).scalar_one()
+
+
+def _all_sent(services, broadcast_id: int) -> bool:  # type: ignore[no-untyped-def]
+    with services.db.autocommit() as conn:
+        done = conn.execute(select(Broadcast.status).where(Broadcast.id == broadcast_id)).scalar_one() == "done"
+        sent = conn.execute(
+            select(func.count()).select_from(Notice).where(Notice.broadcast_id == broadcast_id, Notice.status == "sent")
+        ).scalar_one()
+    return done and sent == AUDIENCE
+
+
+def _each_reached_once(services, fake, broadcast_id: int, people: list[int]) -> None:  # type: ignore[no-untyped-def]
+    """One notice per recipient in the database, and one delivery per person on WeChat's side (a
+    send repeated after the kill carries the same client_msg_id and is dropped by WeChat, as the fake does)."""
+    with services.db.autocommit() as conn:
+        keys = conn.execute(select(Notice.key).where(Notice.broadcast_id == broadcast_id)).scalars().all()
+    assert sorted(keys) == sorted(f"broadcast:{broadcast_id}:{r}" for r in people)
+    received = Counter(d["touser"] for d in fake.delivered("template") if d["client_msg_id"].startswith(f"broadcast:{broadcast_id}:"))
+    assert received == Counter({f"r-{i}": 1 for i in range(AUDIENCE)})
+
+
+def test_killed_mid_fan_out_every_recipient_gets_the_broadcast_exactly_once(app, make_app, fake, workers, communities):
+    settings, services, wx, people = _organizer_and_audience(make_app, fake, communities)
+    broadcast_id = _broadcast(services, wx)
     first, second = workers(settings), workers(settings)
 
     def fan_out_worker() -> str | None:
@@ -90,45 +123,22 @@ def test_killed_mid_fan_out_every_recipient_gets_the_broadcast_exactly_once(app,
                 return worker.name
         return None
 
-    def some_made() -> bool:
-        # Autocommit: on SQLite a transaction would take the write lock the fan-out needs.
-        with services.db.autocommit() as conn:
-            made = conn.execute(select(func.count()).select_from(Notice).where(Notice.broadcast_id == broadcast_id)).scalar_one()
-        return made >= 20
-
     victim = wait_for(fan_out_worker, timeout=60, interval=0.01)
     # Only the cheap count between here and the kill: the fan-out must still be running.
-    wait_for(some_made, timeout=60, interval=0.005)
+    wait_for(lambda: _made(services, broadcast_id) >= 20, timeout=60, interval=0.005)
     workers.processes[victim].send_signal(signal.SIGKILL)
     workers.processes[victim].wait(timeout=10)
-    with services.db.transaction() as session:
-        broadcast = session.get(Broadcast, broadcast_id)
-        made = session.execute(select(func.count()).select_from(Notice).where(Notice.broadcast_id == broadcast_id)).scalar_one()
-        assert broadcast.status == "sending" and made < AUDIENCE  # it really died half-way
+    with services.db.autocommit() as conn:
+        status = conn.execute(select(Broadcast.status).where(Broadcast.id == broadcast_id)).scalar_one()
+    assert status == "sending" and _made(services, broadcast_id) < AUDIENCE  # it really died half-way
 
     workers(settings)  # a replacement; the watchdog hands the fan-out to whoever is alive
-
-    def all_sent() -> bool:
-        with services.db.transaction() as session:
-            done = session.get(Broadcast, broadcast_id).status == "done"
-            sent = session.execute(
-                select(func.count()).select_from(Notice).where(Notice.broadcast_id == broadcast_id, Notice.status == "sent")
-            ).scalar_one()
-        return done and sent == AUDIENCE
-
     # The take-over comes from the watchdog, a scheduled job. If the killed worker held
     # RQ's scheduler lock, scheduled jobs wait until the lock expires and another worker
     # takes it (bot.runtime.worker: SCHEDULER_LOCK_SECONDS + SCHEDULER_CHECK_SECONDS).
-    wait_for(all_sent, timeout=180, interval=0.2)
-    with services.db.transaction() as session:
-        keys = session.execute(select(Notice.key).where(Notice.broadcast_id == broadcast_id)).scalars().all()
-    assert sorted(keys) == sorted(f"broadcast:{broadcast_id}:{r}" for r in people)
-    # WeChat's side: each person received it once (a send repeated after the kill carries the
-    # same client_msg_id and is dropped by WeChat, as the fake does).
-    received = Counter(d["touser"] for d in fake.delivered("template") if d["client_msg_id"].startswith(f"broadcast:{broadcast_id}:"))
-    assert received == Counter({f"r-{i}": 1 for i in range(AUDIENCE)})
-    status = wx.say("群发状态")
-    assert f"共 {AUDIENCE} 人，已送达 {AUDIENCE}，待发送 0，无法送达 0" in status
+    wait_for(lambda: _all_sent(services, broadcast_id), timeout=180, interval=0.2)
+    _each_reached_once(services, fake, broadcast_id, people)
+    assert f"共 {AUDIENCE} 人，已送达 {AUDIENCE}，待发送 0，无法送达 0" in wx.say("群发状态")
 
 
 def _alive_in_group(pgid: int) -> list[int]:
@@ -150,12 +160,7 @@ def _alive_in_group(pgid: int) -> list[int]:
 
 def test_a_killed_worker_leaves_no_process_no_transaction_and_no_lock(app, make_app, fake, workers, communities):
     """SIGKILL of the worker's main process only (as an OOM kill does) while it fans out, holding RQ's scheduler."""
-    settings = {**SETTINGS, "WECHAT_API_BASE_URL": fake.url}
-    web = make_app(**settings)
-    services = web.extensions["bot"]
-    wx = Wx(web, WeChatPeer.from_settings(services.settings), "org")
-    make_organizer(services, "org")
-    people = make_residents(services, AUDIENCE, communities[0])
+    settings, services, wx, people = _organizer_and_audience(make_app, fake, communities)
 
     victim = workers(settings)
     process = workers.processes[victim]
@@ -163,17 +168,8 @@ def test_a_killed_worker_leaves_no_process_no_transaction_and_no_lock(app, make_
     wait_for(lambda: services.redis.get("rq:scheduler-lock:notices") == str(process.pid).encode(), timeout=60)
     wait_for(lambda: len(_alive_in_group(process.pid)) >= 2, timeout=30)
 
-    assert f"共 {AUDIENCE} 人" in wx.say("群发 今晚8点至明早6点停水，请提前储水")
-    assert "已开始群发" in wx.say("确认")
-    with services.db.transaction() as session:
-        broadcast_id = session.execute(select(Broadcast.id)).scalar_one()
-
-    def some_made() -> bool:
-        with services.db.autocommit() as conn:
-            made = conn.execute(select(func.count()).select_from(Notice).where(Notice.broadcast_id == broadcast_id)).scalar_one()
-        return made >= 20
-
-    wait_for(some_made, timeout=60, interval=0.005)
+    broadcast_id = _broadcast(services, wx)
+    wait_for(lambda: _made(services, broadcast_id) >= 20, timeout=60, interval=0.005)
     if services.db.dialect == "postgresql":
         with services.db.autocommit() as conn:
             killed_at = conn.execute(text("SELECT clock_timestamp()")).scalar_one()
@@ -202,18 +198,5 @@ def test_a_killed_worker_leaves_no_process_no_transaction_and_no_lock(app, make_
     assert time.monotonic() - killed < 12
 
     workers(settings)  # a replacement finishes the fan-out
-
-    def all_sent() -> bool:
-        with services.db.autocommit() as conn:
-            done = conn.execute(select(Broadcast.status).where(Broadcast.id == broadcast_id)).scalar_one() == "done"
-            sent = conn.execute(
-                select(func.count()).select_from(Notice).where(Notice.broadcast_id == broadcast_id, Notice.status == "sent")
-            ).scalar_one()
-        return done and sent == AUDIENCE
-
-    wait_for(all_sent, timeout=120, interval=0.2)
-    with services.db.autocommit() as conn:
-        keys = conn.execute(select(Notice.key).where(Notice.broadcast_id == broadcast_id)).scalars().all()
-    assert sorted(keys) == sorted(f"broadcast:{broadcast_id}:{r}" for r in people)
-    received = Counter(d["touser"] for d in fake.delivered("template") if d["client_msg_id"].startswith(f"broadcast:{broadcast_id}:"))
-    assert received == Counter({f"r-{i}": 1 for i in range(AUDIENCE)})
+    wait_for(lambda: _all_sent(services, broadcast_id), timeout=120, interval=0.2)
+    _each_reached_once(services, fake, broadcast_id, people)
