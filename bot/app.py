@@ -12,6 +12,7 @@ from bot.chat.router import Router
 from bot.cli import register_cli
 from bot.domain import residents
 from bot.runtime.services import Services
+from bot.storage.models import utc_now
 from bot.web import records, sandbox
 from bot.web.console import init_console
 from bot.wechat import webhook
@@ -68,11 +69,14 @@ def note_contact(ctx: Context) -> None:
     """Note that the person wrote, clicked, scanned or followed (WeChat's customer-service window).
 
     Messages are noted at most once a minute (Redis decides which, in the webhook's first
-    round trip); events always, as their window is a single minute.
+    round trip); events always, as their window is a single minute. The note rides in the
+    webhook's last round trip; the periodic sweep writes it to the database, and the
+    sender reads it meanwhile (`residents.pending_contact`).
     """
     event = ctx.message.type == "event"
     if event or ctx.contact_due:  # the gate was passed in the webhook's first round trip
-        residents.note_contact(ctx.conn, ctx.openid, event=event)
+        openid, now = ctx.openid, utc_now()
+        ctx.later.add(lambda pipe: residents.queue_contact(pipe, openid, event=event, now=now))
 
 
 def create_app(overrides: dict | None = None) -> Flask:

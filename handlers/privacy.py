@@ -34,7 +34,8 @@ def erase_confirm(ctx: Context) -> Reply:
     cancelled = privacy.erase(ctx.session, ctx.resident)
     ctx.commit()
     ctx.conversations.clear()
-    residents.forget_contact(ctx.redis, ctx.openid)
+    openid = ctx.openid
+    ctx.later.add(lambda pipe: residents.forget_contact(pipe, openid))  # after this message's own contact note
     return Reply(texts.ERASE_DONE.format(cancelled=texts.ERASE_CANCELLED.format(count=cancelled) if cancelled else ""))
 
 

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from redis.exceptions import LockError
 
-from bot.domain import broadcasts, notices, reminders
+from bot.domain import broadcasts, notices, reminders, residents
 from bot.runtime import queue
 from bot.runtime.services import for_jobs
 from bot.storage.keys import key
@@ -51,7 +51,8 @@ def remind_activity(activity_id: int) -> int:
 
 
 def sweep(services, now: datetime | None = None) -> dict:  # type: ignore[no-untyped-def]
-    """Create due reminders, then enqueue what is due and what a dead worker left claimed.
+    """Write the contacts the webhook noted, create due reminders, then enqueue what is due
+    and what a dead worker left claimed.
 
     Returns counts. Concurrent sweeps (several workers) skip rather than queue up.
     """
@@ -61,6 +62,7 @@ def sweep(services, now: datetime | None = None) -> dict:  # type: ignore[no-unt
     if not lock.acquire():
         return {"skipped": 1}
     try:
+        contacts = residents.flush_contacts(services.redis, services.db)
         with services.db.transaction() as session:
             created = reminders.create_due(session, settings.reminder_offsets, now)
             notices.drop_expired(session, now)
@@ -76,7 +78,14 @@ def sweep(services, now: datetime | None = None) -> dict:  # type: ignore[no-unt
             lock.release()
         except LockError:
             log.warning("sweep lock expired before release")
-    result = {"reminders_created": created, "due": len(due), "stale_claims": len(stale), "enqueued": enqueued, "moments": moments}
+    result = {
+        "contacts_written": contacts,
+        "reminders_created": created,
+        "due": len(due),
+        "stale_claims": len(stale),
+        "enqueued": enqueued,
+        "moments": moments,
+    }
     if created or enqueued:
         log.info("sweep: %s", result)
     return result

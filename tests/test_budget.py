@@ -167,19 +167,22 @@ def test_a_retried_copy_costs_one_round_trip_and_no_sql(wx, world, counted):
     assert [names(t) for t in trips] == [["EVAL"]] and statements == []
 
 
-def test_contact_is_written_once_a_minute_in_one_statement(wx, services, world, counted, db):
+def test_contact_is_noted_once_a_minute_in_the_last_round_trip_with_no_sql(wx, services, world, counted, db):
     # The minute is over: in Redis (the gate) and in the database (the contact noted).
+    residents.flush_contacts(services.redis, services.db)  # what earlier messages noted
     db.execute(update(Resident).where(Resident.openid == "u1").values(last_message_at=utc_now() - timedelta(minutes=2)))
     services.redis.delete(residents.contact_key("u1"))
+    counted[0].reset()
     counted[1].reset()
     wx.say(f"活动 {world[0]}", user="u1")
-    [touch] = counted[1].seen  # an upsert: a first contact would insert the person
-    assert touch.sql.startswith("INSERT INTO residents") and "ON CONFLICT" in touch.sql and touch.autocommit
+    trips, statements = _one_message(counted)
+    assert statements == [] and len(trips) == 2 and "HSET" in names(trips[1])  # noted with the reply
+    assert residents.flush_contacts(services.redis, services.db) == 1  # the sweep writes it
     db.expire_all()
     assert utc_now() - db.execute(select(Resident.last_message_at).where(Resident.openid == "u1")).scalar_one() < timedelta(minutes=1)
-    counted[1].reset()
+    counted[0].reset()
     wx.say(f"活动 {world[0]}", user="u1")
-    assert counted[1].seen == []
+    assert "HSET" not in names(_one_message(counted)[0][1])  # within the minute: nothing noted
 
 
 def test_a_copy_arriving_while_the_first_is_handled_waits_on_a_notification(app, wx, services, counted):

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from bot.domain import residents
 from bot.runtime.logs import mask_phones
 from bot.storage.models import HourEntry, Notice, Resident, Signup, utc_now
 from tests.organizer_helpers import make_residents, sign_up_all
@@ -48,6 +49,11 @@ def test_erasure_needs_the_confirmation_and_keeps_anonymous_hours(services, wx, 
         assert statuses == {li_id: "cancelled", waiting[0]: "confirmed"}  # the waitlist moved up
         promoted = session.execute(select(Notice).where(Notice.resident_id == waiting[0], Notice.kind == "promotion")).scalar_one()
         assert promoted.activity_id == full
+    # Nothing noted of the erased person waits to be written back under their WeChat account.
+    assert residents.pending_contact(services.redis, "li") == (None, None)
+    residents.flush_contacts(services.redis, services.db)
+    with services.db.transaction() as session:
+        assert session.execute(select(Resident).where(Resident.openid == "li")).first() is None
     # The same WeChat user writing again is a new, unregistered person.
     assert "登记" in wx.say("报名 " + str(full), user="li")
     with services.db.transaction() as session:

@@ -93,7 +93,7 @@ def test_reminders_go_to_confirmed_participants_only(app, services, wx, full_act
     assert (given_up.status, given_up.reason) == ("dropped", "place no longer held")
     # Sweeping again creates and sends nothing more.
     assert sweeps.sweep(services, now=start - timedelta(minutes=50)) | {"moments": 0} == {
-        "reminders_created": 0, "due": 0, "stale_claims": 0, "enqueued": 0, "moments": 0
+        "contacts_written": 0, "reminders_created": 0, "due": 0, "stale_claims": 0, "enqueued": 0, "moments": 0
     }
 
 

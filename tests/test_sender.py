@@ -115,6 +115,17 @@ def test_within_48_hours_of_a_message_a_customer_service_message_goes_five_times
     assert [d["text"] for d in wechat_api.delivered("custom")] == [f"通知 {i}" for i in range(5)]
 
 
+def test_a_contact_noted_by_the_webhook_but_not_yet_written_opens_the_window(live, wechat_api):
+    notice_id = make_notice(live, openid="o-just-wrote")  # the database knows no contact yet
+    residents.queue_contact(live.redis, "o-just-wrote", event=False)  # what the webhook's last round trip notes
+    assert delivery.deliver(live, notice_id) == "sent"
+    assert [d["channel"] for d in wechat_api.delivered()] == ["custom"]
+    # Without the note it is a template message: the window is closed as far as anyone knows.
+    other = make_notice(live, openid="o-silent")
+    assert delivery.deliver(live, other) == "sent"
+    assert [d["channel"] for d in wechat_api.delivered()] == ["custom", "template"]
+
+
 def test_a_minute_after_a_click_three_customer_service_messages_go(live, wechat_api):
     clicked = utc_now() - timedelta(seconds=20)
     ids = [make_notice(live, last_event_at=clicked) for _ in range(4)]

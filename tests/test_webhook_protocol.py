@@ -12,6 +12,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
+from bot.domain import residents
 from bot.storage.keys import key
 from bot.storage.models import Resident, utc_now
 from bot.wechat.peer import WeChatPeer, sign
@@ -329,36 +330,84 @@ def test_menu_click_for_a_registered_person(wx, make_activity):
 # ── contact is recorded (WeChat's customer-service window) ───────────────
 
 
-def _contact(db, openid: str) -> tuple:  # type: ignore[no-untyped-def]
+def _contact(db, services, openid: str) -> tuple:  # type: ignore[no-untyped-def]
+    """The person's contact as the database has it once the noted contacts are written (the sweep's job)."""
+    residents.flush_contacts(services.redis, services.db)
     db.expire_all()
     resident = db.query(Resident).filter_by(openid=openid).one()
     return resident.last_message_at, resident.last_event_at
 
 
-def test_a_message_and_an_event_record_the_contact(wx, db):
+def test_a_message_and_an_event_record_the_contact(wx, db, services):
     wx.say("帮助", user="contact-user")
-    message_at, event_at = _contact(db, "contact-user")
+    message_at, event_at = _contact(db, services, "contact-user")
     assert message_at is not None and event_at is None
     wx.click("HELP", user="contact-user")
-    assert _contact(db, "contact-user")[1] is not None
+    assert _contact(db, services, "contact-user")[1] is not None
 
 
-def test_the_contact_is_recorded_even_when_the_handler_refuses(wx, db):
+def test_the_contact_is_recorded_even_when_the_handler_refuses(wx, db, services):
     assert "没有编号为 999999 的活动" in wx.say("报名 999999", user="refused-contact")  # a refusal, rolled back
-    message_at, _ = _contact(db, "refused-contact")
+    message_at, _ = _contact(db, services, "refused-contact")
     assert message_at is not None and utc_now() - message_at < timedelta(minutes=1)
 
 
-def test_the_contact_is_written_once_a_minute(wx, db, services):
+def test_the_contact_is_noted_once_a_minute(wx, db, services):
     wx.say("帮助", user="chatty")
     three_days_ago = utc_now() - timedelta(days=3)
+    _contact(db, services, "chatty")
     with services.db.transaction() as session:
         session.query(Resident).filter_by(openid="chatty").update({"last_message_at": three_days_ago})
-    wx.say("帮助", user="chatty")  # within the minute: no write
-    assert _contact(db, "chatty")[0] == three_days_ago
+    wx.say("帮助", user="chatty")  # within the minute: nothing noted
+    assert _contact(db, services, "chatty")[0] == three_days_ago
     services.redis.delete(key("contact", "chatty"))  # the minute is over
     wx.say("帮助", user="chatty")
-    assert utc_now() - _contact(db, "chatty")[0] < timedelta(minutes=1)
+    assert utc_now() - _contact(db, services, "chatty")[0] < timedelta(minutes=1)
+
+
+def test_the_sender_counts_a_contact_noted_but_not_yet_written(wx, db, services):
+    wx.say("活动", user="fresh")  # a first contact; nothing here needs the person's row
+    db.expire_all()
+    assert db.query(Resident).filter_by(openid="fresh").one_or_none() is None  # not written yet: no database write on the hot path
+    message_at, event_at = residents.pending_contact(services.redis, "fresh")
+    assert utc_now() - message_at < timedelta(minutes=1) and event_at is None
+    assert residents.flush_contacts(services.redis, services.db) == 1
+    assert residents.pending_contact(services.redis, "fresh") == (None, None)  # written, and taken out of Redis
+
+
+def test_a_contact_noted_while_the_sweep_writes_waits_for_the_next_sweep(wx, db, services, monkeypatch):
+    wx.say("活动", user="busy")
+    write = residents.note_contact
+    later = utc_now() + timedelta(minutes=5)
+
+    def write_while_a_message_arrives(conn, openid, **kw):  # type: ignore[no-untyped-def]
+        write(conn, openid, **kw)
+        residents.queue_contact(services.redis, openid, event=False, now=later)  # a newer note, mid-flush
+
+    monkeypatch.setattr(residents, "note_contact", write_while_a_message_arrives)
+    assert residents.flush_contacts(services.redis, services.db) == 1
+    monkeypatch.setattr(residents, "note_contact", write)
+    assert residents.pending_contact(services.redis, "busy")[0] == later.replace(microsecond=0)  # not dropped with the old one
+    assert _contact(db, services, "busy")[0] == later.replace(microsecond=0)
+
+
+def test_a_sweep_that_dies_after_writing_loses_no_contact(wx, db, services, monkeypatch):
+    wx.say("活动", user="crashy")
+    original = services.redis.register_script
+
+    def dies_before_dropping(script):  # type: ignore[no-untyped-def]
+        def run(**kw):  # type: ignore[no-untyped-def]
+            raise ConnectionError("worker killed")
+        return run
+
+    monkeypatch.setattr(services.redis, "register_script", dies_before_dropping)
+    with pytest.raises(ConnectionError):
+        residents.flush_contacts(services.redis, services.db)
+    monkeypatch.setattr(services.redis, "register_script", original)
+    assert residents.pending_contact(services.redis, "crashy")[0] is not None  # still noted
+    assert residents.flush_contacts(services.redis, services.db) == 1  # written again: harmless
+    assert residents.pending_contact(services.redis, "crashy") == (None, None)
+    assert _contact(db, services, "crashy")[0] is not None
 
 
 def test_a_sign_up_from_someone_whose_first_contact_was_not_written(wx, db, services, make_activity):
@@ -371,11 +420,11 @@ def test_a_sign_up_from_someone_whose_first_contact_was_not_written(wx, db, serv
     assert db.query(Resident).filter_by(openid="unwritten").one().registered is False
 
 
-def test_an_unfollow_is_not_a_contact(wx, db):
+def test_an_unfollow_is_not_a_contact(wx, db, services):
     wx.post_xml(wx.peer.event_xml("quiet-user", "subscribe", create_time=1700000000))
-    _, followed_at = _contact(db, "quiet-user")
+    _, followed_at = _contact(db, services, "quiet-user")
     wx.post_xml(wx.peer.event_xml("quiet-user", "unsubscribe", create_time=1700000100))
-    assert _contact(db, "quiet-user")[1] == followed_at
+    assert _contact(db, services, "quiet-user")[1] == followed_at
 
 
 # ── health and metrics ────────────────────────────────────────────────────

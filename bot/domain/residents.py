@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from redis import Redis
+from redis.client import Pipeline
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import InvalidInput, NotFound
-from bot.storage.db import Precompiled
+from bot.storage.db import Database, Precompiled
 from bot.storage.keys import key
 from bot.storage.models import Community, Resident, utc_now
 
@@ -58,15 +59,81 @@ def contact_key(openid: str) -> str:
     """The gate that lets one message a minute per person record contact.
 
     The webhook's first round trip sets it if free (SET NX, TOUCH_EVERY_MS): the message
-    that set it writes contact, the rest of the minute's messages cost no database
-    write; if Redis forgets, the next message is simply recorded again.
+    that set it notes contact, the rest of the minute's messages note nothing; if Redis
+    forgets, the next message is simply noted again.
     """
     return key("contact", openid)
 
 
-def forget_contact(redis: Redis, openid: str) -> None:
-    """The next message is recorded whatever the minute (after an erasure: a new person)."""
-    redis.delete(contact_key(openid))
+# Contacts noted by the webhook, waiting to be written to the database: openid → epoch
+# seconds, one hash for messages, one for events. The webhook adds to them in its last
+# round trip (no database write on the hot path); `flush_contacts` writes them in batches
+# (the periodic sweep), and the sender reads them too, so a contact counts the moment it
+# happens whether or not it is written yet.
+_PENDING = {False: key("contacts", "message"), True: key("contacts", "event")}
+FLUSH_CHUNK = 1000
+
+
+def queue_contact(pipe: Pipeline | Redis, openid: str, *, event: bool, now: datetime | None = None) -> None:
+    """Note contact (WeChat's customer-service window: 48 h after a message, 1 min after an
+    event) in Redis, to be written by `flush_contacts`; `pipe` may be the webhook's pipeline."""
+    pipe.hset(_PENDING[event], openid, int((now or utc_now()).replace(tzinfo=UTC).timestamp()))
+
+
+def forget_contact(pipe: Pipeline | Redis, openid: str) -> None:
+    """The next message is noted whatever the minute, and what waits to be written is dropped
+    (after an erasure: whoever writes next from this WeChat account is a new person)."""
+    pipe.delete(contact_key(openid))
+    for name in _PENDING.values():
+        pipe.hdel(name, openid)
+
+
+def pending_contact(redis: Redis, openid: str) -> tuple[datetime | None, datetime | None]:
+    """(message, event) contact noted but maybe not written yet, as naive UTC; one round trip."""
+    with redis.pipeline(transaction=False) as pipe:
+        for name in _PENDING.values():
+            pipe.hget(name, openid)
+        found = pipe.execute()
+    return tuple(datetime.fromtimestamp(int(v), UTC).replace(tzinfo=None) if v else None for v in found)  # type: ignore[return-value]
+
+
+# Deletes each taken entry only if it still holds the time that was written: a contact
+# noted again meanwhile stays for the next flush.
+_DROP_WRITTEN = """
+local dropped = 0
+for i = 1, #ARGV, 2 do
+  if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then
+    dropped = dropped + redis.call('HDEL', KEYS[1], ARGV[i])
+  end
+end
+return dropped
+"""
+
+
+def flush_contacts(redis: Redis, db: Database) -> int:
+    """Write the contacts noted in Redis to the database, in batches; returns how many.
+
+    Written first, dropped from Redis after (each only if not noted again meanwhile), so a
+    crash between the two writes them twice, which changes nothing: a first contact creates
+    the (unregistered) person, a later one only ever moves the time forward. Safe to run
+    from several workers at once.
+    """
+    drop = redis.register_script(_DROP_WRITTEN)
+    written = 0
+    for event, name in _PENDING.items():
+        taken = [(_text(openid), _text(at)) for openid, at in redis.hgetall(name).items()]
+        for start in range(0, len(taken), FLUSH_CHUNK):
+            chunk = taken[start : start + FLUSH_CHUNK]
+            with db.engine.begin() as conn:  # one commit for the chunk
+                for openid, at in chunk:
+                    note_contact(conn, openid, event=event, now=datetime.fromtimestamp(int(at), UTC).replace(tzinfo=None))
+            drop(keys=[name], args=[value for pair in chunk for value in pair])
+            written += len(chunk)
+    return written
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def _touch(insert, event: bool):  # type: ignore[no-untyped-def]

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import aliased
 
-from bot.domain import notices, reminders
+from bot.domain import notices, reminders, residents
 from bot.storage.models import Activity, Resident, Signup, utc_now
 from bot.wechat import sender
 
@@ -66,6 +66,10 @@ _RECIPIENT = (
 )
 
 
+def _newest(*moments: datetime | None) -> datetime | None:
+    return max((m for m in moments if m is not None), default=None)
+
+
 def deliver(services, notice_id: int, now: datetime | None = None) -> str:  # type: ignore[no-untyped-def]
     """Send one notice once; returns its status afterwards (`skipped` if it was not ours to send).
 
@@ -101,6 +105,10 @@ def deliver(services, notice_id: int, now: datetime | None = None) -> str:  # ty
         text, fields = claim.text, dict(claim.fields or {})
         if person.proxy_id is not None:  # about a family member: to the proxy, naming the member
             text, fields = notices.about_member(person.about_name, text, fields)
+        message_at, event_at = person.last_message_at, person.last_event_at
+        if not settings.sandbox:  # the channel depends on the newest contact, written to the database or not yet
+            noted_message, noted_event = residents.pending_contact(services.redis, person.openid)
+            message_at, event_at = _newest(message_at, noted_message), _newest(event_at, noted_event)
         out = sender.Outbound(
             key=claim.key,
             kind=claim.kind,
@@ -110,8 +118,8 @@ def deliver(services, notice_id: int, now: datetime | None = None) -> str:  # ty
             subscribed=person.subscribed,
             fields=fields,
             activity_id=claim.activity_id,
-            last_message_at=person.last_message_at,
-            last_event_at=person.last_event_at,
+            last_message_at=message_at,
+            last_event_at=event_at,
         )
         try:
             outcome = sender.send(services, out, now)
