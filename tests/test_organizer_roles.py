@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.domain import invites
+from bot.domain import invites, residents
 from bot.storage.models import Invite, Resident, utc_now
 from tests.organizer_helpers import make_organizer
 
@@ -18,6 +18,7 @@ def _invite(app, *args: str) -> str:
 
 
 def _role(services, openid: str) -> tuple[str, int | None]:
+    residents.flush_contacts(services.redis, services.db)  # the sweep's job: a first contact's row
     with services.db.transaction() as session:
         person = session.execute(select(Resident).where(Resident.openid == openid)).scalar_one()
         return person.role, person.role_community_id
