@@ -6,6 +6,8 @@ starts an embedded one and says so. Ctrl-C stops everything it started.
 
 from __future__ import annotations
 
+import argparse
+import ctypes
 import os
 import signal
 import subprocess
@@ -20,7 +22,22 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 
-def main() -> int:
+_PR_SET_PDEATHSIG = 1
+
+
+def _end_with_parent() -> None:
+    """In the child, before exec: SIGTERM when `make run` dies (Linux; elsewhere Ctrl-C still stops it)."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        except (OSError, AttributeError):
+            pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make run", description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8000, help="where to serve (default 8000)")
+    port = parser.parse_args(argv).port
     settings = Settings.load()
     env = dict(os.environ)
     env["REDIS_URL"] = ensure_redis(settings.REDIS_URL)
@@ -30,18 +47,23 @@ def main() -> int:
         subprocess.run(flask + step, cwd=ROOT, env=env, check=True)
 
     children: list[subprocess.Popen] = []
+    # Each child in its own session, so the terminal's Ctrl-C reaches only this process,
+    # which then stops each child with one SIGTERM: gunicorn's threaded worker told to quit
+    # twice (the terminal's SIGINT, then ours) can hang in its second shutdown and keep the
+    # port, so the next `make run` cannot serve. The kernel stops each child too if this
+    # process dies without cleaning up (killed, or its terminal closed).
+    spawn = {"cwd": ROOT, "env": env, "start_new_session": True, "preexec_fn": _end_with_parent}
     has_worker = subprocess.run(flask + ["worker", "--help"], cwd=ROOT, env=env, capture_output=True).returncode == 0
     if has_worker:
-        children.append(subprocess.Popen(flask + ["worker"], cwd=ROOT, env=env))
+        children.append(subprocess.Popen(flask + ["worker"], **spawn))
     children.append(
         subprocess.Popen(
-            [str(BIN / "gunicorn"), "--bind", "127.0.0.1:8000", "--workers", "2", "--threads", "4", "--access-logfile", "-", "wsgi:app"],
-            cwd=ROOT,
-            env=env,
+            [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4", "--access-logfile", "-", "wsgi:app"],
+            **spawn,
         )
     )
     print(
-        "\nServing the bot on http://127.0.0.1:8000 (webhook: /wechat)"
+        f"\nServing the bot on http://127.0.0.1:{port} (webhook: /wechat)"
         f"{' with its worker' if has_worker else ''}."
         "\nIn a second terminal: make chat   (Ctrl-C here stops everything)\n",
         flush=True,
@@ -56,7 +78,7 @@ def main() -> int:
             try:
                 child.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                child.kill()
+                os.killpg(child.pid, signal.SIGKILL)  # the whole group: gunicorn's workers too
 
     signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
     try:
