@@ -9,13 +9,13 @@ request leaves the question behind and is read as that request.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.chat.understanding import plain
 from bot.chat.understanding.lexicon import Lexicon
 from bot.chat.understanding.parse import parse
-from bot.chat.understanding.resolve import select
+from bot.chat.understanding.resolve import by_title_word, select
 from bot.chat.understanding.world import Item, World
 from config import vocabulary as v
 
@@ -57,6 +57,7 @@ def _item(data: dict) -> Item:
     return Item(
         id=data["id"], kind=data["kind"], title=data["title"], content="", place=data["place"], community=data["community"],
         start=start, end=end, deadline=start, status="published", capacity=0, taken=0, hours=0, text=data["text"],
+        plain_title=data["title"],
     )
 
 
@@ -92,6 +93,7 @@ def read_choice(text: str, options: list[dict], lexicon: Lexicon, now: datetime)
     parsed = parse(plain, lexicon, now, world.protected, world.communities, world.titles)
     if parsed.refs.any() and not parsed.refs.ids:
         found = select(items, parsed.refs, world, lexicon)
+        found = replace(found, items=by_title_word(found.items, parsed.refs, lexicon))
         if len(found.items) == 1 and found.explained:
             return Answer("chosen", found.items[0].id)
         if found.items and found.explained:
