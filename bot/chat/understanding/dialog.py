@@ -62,6 +62,9 @@ def _item(data: dict) -> Item:
 
 
 _MARKS = "。.,，!！?？~～ "
+# An answer this short is looked for in the options' titles and places as it is.
+_SHORT = 2
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
 
 
 def _raw(text: str) -> str:
@@ -88,6 +91,13 @@ def read_choice(text: str, options: list[dict], lexicon: Lexicon, now: datetime)
             return Answer("chosen", options[n - 1]["id"])
         ids = [o["id"] for o in options]
         return Answer("chosen", n) if n in ids else Answer("again")
+    # `河那个`: a character or two of one option's title or place, that are no word the bot reads
+    # (`活动`) and no yes (`中` is "all right", not 中医养生讲座).
+    own = len(plain) <= _SHORT and _HAN.fullmatch(plain) is not None and plain not in lexicon.tags
+    own = own and plain not in lexicon.yes and plain not in lexicon.no
+    short = [o for o in options if own and plain in o["title"] + o["place"]]
+    if len(short) == 1:
+        return Answer("chosen", short[0]["id"])
     items = [_item(o) for o in options]
     world = World(items, now)
     parsed = parse(plain, lexicon, now, world.protected, world.communities, world.titles)

@@ -97,6 +97,7 @@ class Lexicon:
             "|".join(r"\s?".join(map(re.escape, w)) for w in sorted(set(v.OWN_COMMUNITY), key=len, reverse=True))
         )
         self.ability = tuple(v.ABILITY)
+        self.moves = tuple(v.MOVES)
         self.why = _alternation(v.WHY_WORDS)
         change, field = _alternation(v.PROFILE_CHANGES).pattern, _alternation(v.PROFILE_FIELDS).pattern
         self.profile_change = re.compile(f"(?:{change}).{{0,5}}?(?:{field})|(?:{field}).{{0,4}}?(?:{change})")

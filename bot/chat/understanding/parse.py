@@ -242,6 +242,8 @@ def extract(
             if not _PHONE.fullmatch(match.group(1)) and not any(covered[match.start() : match.end()]):
                 code = match.group(1)
                 cover(*match.span(), covered, substance)
+                for marker in lexicon.code_marker.finditer(text):  # `码是530816`: the words say what it is
+                    cover(marker.start(), marker.end() - 1)
                 break
     home = False
     for match in lexicon.own_community.finditer(text):
@@ -266,6 +268,13 @@ def extract(
         home=home,
         code_marked=code is not None and lexicon.code_marker.search(text) is not None,
         when_words=tuple(text[a:b] for a, b in when.spans),
+    )
+
+
+def _moved(text: str, communities: Mapping[str, str], lexicon: Lexicon) -> bool:
+    """A move word right before a community's name (`搬到杜岭街`, `不住北下街`)."""
+    return any(move in text for move in lexicon.moves) and any(
+        f"{move}{alias}" in text for move in lexicon.moves for alias in communities
     )
 
 
@@ -306,6 +315,8 @@ def parse(
         intent, weak = "detail", False  # `票友会为啥取消了` asks why, it cancels nothing
     days = find_days(normal, now) if days is None else days
     refs = extract(normal, intent, hits, now, lexicon, communities, pairs, days)
+    if intent in ("none", "list", "detail") and refs.communities and _moved(normal, communities or {}, lexicon):
+        intent, weak = "register", False  # `我不住北下街了，搬到杜岭街了`: the profile's community changes
     if intent in _JOINING and refs.any() and shapes.can_i(normal, hits, intent, lexicon):
         intent, weak = "detail", False  # `体检那个还能报上不` asks whether one can; nothing is done
     if titles:

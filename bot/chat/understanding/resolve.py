@@ -110,10 +110,11 @@ def _named(item: Item, refs: Refs, world: World) -> bool:
     return item.id in refs.titled or any(world.explains(item, w) for w in (*refs.words, *refs.phrases))
 
 
-def _literal(item: Item, refs: Refs, lexicon: Lexicon) -> bool:
-    """The activity has the topic words as they were said, not only others of their topic."""
+def _literal(item: Item, refs: Refs, lexicon: Lexicon, some: bool = False) -> bool:
+    """The activity has the topic words as they were said, not only others of their topic
+    (and, with `some`, at least one was said)."""
     said = [w for w in refs.said if any(w in lexicon.topics[t] for t in refs.topics)]
-    return all(w in item.text for w in said)
+    return all(w in item.text for w in said) and bool(said or not some)
 
 
 def _on_day_or_titled(item: Item, refs: Refs) -> bool:
@@ -293,7 +294,8 @@ def _browse(parsed: Parsed, world: World, lexicon: Lexicon) -> Decision:
     # Only a day or a place named, and something else said: chatter (`我叫张秀兰，住夕阳楼`).
     day_or_place_only = not (refs.kinds or refs.topics or refs.words or refs.titled or refs.ids)
     asking = parsed.question or lexicon.asks(parsed.text) or bool(refs.asks)
-    if parsed.weak and not match.explained and asking and len(match.items) == 1 and _named(match.items[0], refs, world):
+    only = match.items[0] if len(match.items) == 1 else None
+    if parsed.weak and not match.explained and asking and only and (_named(only, refs, world) or _literal(only, refs, lexicon, True)):
         match = Match(match.items, True)  # a question about one activity, with words of its own (`熊儿河…要带手套吗`)
     if parsed.weak and (not match.explained or (day_or_place_only and (refs.residue or refs.remarks))):
         return Decision("none", "none")  # no request word and words no activity has: chatter
@@ -305,6 +307,7 @@ def _browse(parsed: Parsed, world: World, lexicon: Lexicon) -> Decision:
     if intent == "detail" and len(match.items) > 1:
         # One thing asked about: the activity with the words as said (`票友会`), if one has them.
         literal = [i for i in match.items if _literal(i, refs, lexicon)]
+        literal = literal if len(literal) == 1 else world.by_title(match.items, refs.words)
         match = Match(literal, match.explained) if len(literal) == 1 else match
     if len(match.items) == 1 and (intent == "detail" or refs.asks or refs.ids):
         return Decision("act", "detail", "活动", args=str(match.items[0].id), ids=(match.items[0].id,))
@@ -342,7 +345,7 @@ def decide(parsed: Parsed, world: World, lexicon: Lexicon) -> Decision:
         intent = "signup"
         parsed = replace(parsed, intent="signup")
     if intent == "signup":
-        whom = for_whom(parsed.text, parsed.hits, world.members, lexicon)
+        whom = for_whom(parsed.text, parsed.hits, world.members, lexicon, world.describes)
         if whom.kind == OTHER:
             return Decision("refuse", intent, WORDS[intent], reason="proxy")  # each signs up from their own WeChat
         places = world.held_by(whom.names[0]) if whom.kind == MEMBERS and len(whom.names) == 1 else world.held
