@@ -63,7 +63,7 @@ def events_list(ctx: Context) -> Reply:
     return _render_page(ctx, 0)
 
 
-@router.text("更多", "下一页")
+@router.text("更多", "下一页", "再来几个", "还有呢", "后面的")
 def events_more(ctx: Context) -> Reply:
     """The next ten activities (of the list narrowed last, if it was)."""
     cursor = ctx.events_cursor

@@ -102,6 +102,8 @@ BATCHES = {
     "understanding_eval_3.yaml": "understanding_world.yaml",
     "understanding_eval_4.yaml": "understanding_world_2.yaml",
     "understanding_eval_5.yaml": "understanding_world_3.yaml",
+    "understanding_eval_6.yaml": "understanding_world_4.yaml",
+    "understanding_eval_7.yaml": "understanding_world_5.yaml",
 }
 
 

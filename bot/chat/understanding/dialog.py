@@ -9,13 +9,13 @@ request leaves the question behind and is read as that request.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.chat.understanding import plain
 from bot.chat.understanding.lexicon import Lexicon
 from bot.chat.understanding.parse import parse
-from bot.chat.understanding.resolve import select
+from bot.chat.understanding.resolve import by_title_word, select
 from bot.chat.understanding.world import Item, World
 from config import vocabulary as v
 
@@ -57,10 +57,14 @@ def _item(data: dict) -> Item:
     return Item(
         id=data["id"], kind=data["kind"], title=data["title"], content="", place=data["place"], community=data["community"],
         start=start, end=end, deadline=start, status="published", capacity=0, taken=0, hours=0, text=data["text"],
+        plain_title=data["title"],
     )
 
 
 _MARKS = "。.,，!！?？~～ "
+# An answer this short is looked for in the options' titles and places as it is.
+_SHORT = 2
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
 
 
 def _raw(text: str) -> str:
@@ -87,11 +91,19 @@ def read_choice(text: str, options: list[dict], lexicon: Lexicon, now: datetime)
             return Answer("chosen", options[n - 1]["id"])
         ids = [o["id"] for o in options]
         return Answer("chosen", n) if n in ids else Answer("again")
+    # `河那个`: a character or two of one option's title or place, that are no word the bot reads
+    # (`活动`) and no yes (`中` is "all right", not 中医养生讲座).
+    own = len(plain) <= _SHORT and _HAN.fullmatch(plain) is not None and plain not in lexicon.tags
+    own = own and plain not in lexicon.yes and plain not in lexicon.no
+    short = [o for o in options if own and plain in o["title"] + o["place"]]
+    if len(short) == 1:
+        return Answer("chosen", short[0]["id"])
     items = [_item(o) for o in options]
     world = World(items, now)
     parsed = parse(plain, lexicon, now, world.protected, world.communities, world.titles)
     if parsed.refs.any() and not parsed.refs.ids:
         found = select(items, parsed.refs, world, lexicon)
+        found = replace(found, items=by_title_word(found.items, parsed.refs, lexicon))
         if len(found.items) == 1 and found.explained:
             return Answer("chosen", found.items[0].id)
         if found.items and found.explained:

@@ -10,7 +10,7 @@ word in the place of the one the request is for; a word that describes an activi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.chat.understanding.lexicon import Hit, Lexicon
@@ -65,8 +65,15 @@ def _by_relation(words: set[str], members: Sequence[tuple[str, str]], lexicon: L
     return Whom(ASK) if fitting else Whom(OTHER)
 
 
-def for_whom(text: str, hits: Sequence[Hit], members: Sequence[tuple[str, str]], lexicon: Lexicon) -> Whom:
-    """For whom the request in `text` is, given the sender's members as (name, relation)."""
+def for_whom(
+    text: str,
+    hits: Sequence[Hit],
+    members: Sequence[tuple[str, str]],
+    lexicon: Lexicon,
+    describes: Callable[[str], bool] | None = None,
+) -> Whom:
+    """For whom the request in `text` is, given the sender's members as (name, relation);
+    `describes(words)` says whether words describe an activity (`给交警送绿豆汤那个`)."""
     named = sorted((text.find(name), name) for name, _ in members if name and name in text)
     with_self = lexicon.with_me.search(text) is not None
     if named:
@@ -86,4 +93,6 @@ def for_whom(text: str, hits: Sequence[Hit], members: Sequence[tuple[str, str]],
         return Whom(SELF)
     if who in lexicon.pronouns:
         return Whom(ASK) if members else Whom(OTHER)
+    if describes is not None and describes(who):
+        return Whom(SELF)  # `给交警送绿豆汤那个我参加`: what the activity does, not for whom
     return Whom(OTHER)  # a name the bot does not know among the sender's family

@@ -92,8 +92,12 @@ class Lexicon:
         # `今年干了多长时间`: done (了), then how much; `我都要去哪些活动`: one's own, coming.
         self.hours_done = re.compile(f"(?:{_alternation(v.HOURS_DONE).pattern})了.{{0,4}}?(?:{_alternation(v.HOURS_AMOUNT).pattern})")
         self.mine_going = re.compile(f"我.{{0,4}}?(?:(?:{going})(?:{wh})|有(?:{wh}).{{0,4}}?(?:{going}))")
-        self.own_community = _alternation(v.OWN_COMMUNITY)
+        # A filler dropped inside leaves a space (`俺们这个社区` → `我们 社区`).
+        self.own_community = re.compile(
+            "|".join(r"\s?".join(map(re.escape, w)) for w in sorted(set(v.OWN_COMMUNITY), key=len, reverse=True))
+        )
         self.ability = tuple(v.ABILITY)
+        self.moves = tuple(v.MOVES)
         self.why = _alternation(v.WHY_WORDS)
         change, field = _alternation(v.PROFILE_CHANGES).pattern, _alternation(v.PROFILE_FIELDS).pattern
         self.profile_change = re.compile(f"(?:{change}).{{0,5}}?(?:{field})|(?:{field}).{{0,4}}?(?:{change})")
@@ -108,6 +112,7 @@ class Lexicon:
         self.pronouns = frozenset(v.PRONOUNS)
         self.with_me = _alternation(v.WITH_ME)
         self.whole_family = _alternation(v.WHOLE_FAMILY)
+        self.possessives = tuple(v.POSSESSIVES)
         self.possessive = re.compile(f"^(?:{_alternation(v.POSSESSIVES).pattern})")
         self.together = re.compile(f"(?:{_alternation(v.ALSO).pattern})$")
         tags: dict[str, list[Tag]] = defaultdict(list)

@@ -10,7 +10,7 @@ references against the activities is the next step (`resolve`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -28,6 +28,8 @@ PRIORITY = (
     "signup", "confirm", "attend", "detail", "list",
 )
 CHANGES = frozenset({"signup", "attend", "cancel", "leave", "confirm"})
+# Requests that "can I…?" turns into a question about the activity (`还能报上不`).
+_JOINING = frozenset({"signup", "attend", "confirm"})
 # Requests about the bot itself, set aside when the words name an activity.
 _ABOUT_THE_BOT = frozenset({"help", "register"})
 
@@ -48,8 +50,9 @@ _CODE = re.compile(r"(?<![\d.])(\d{4,8})(?![\d.])")
 _PHONE = re.compile(r"(?<!\d)1\d{10}(?!\d)")
 # Particles that close a phrase without being part of it (`老人的`, `报上了`).
 _TRAILING = frozenset(v.TRAILING_PARTICLES)
-_RUN = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]{2,}")
+_RUN = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]+")
 _HAN_ONE = re.compile(r"[\u4e00-\u9fff]")
+_MARKS = ",，。.!！?？;；、 "
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,15 @@ def _numbers(text: str, when: DayMention, lexicon: Lexicon) -> tuple[tuple[int, 
 
 
 def _runs(
-    text: str, covered: list[bool], filler: list[bool], substance: list[bool], word_start: list[int]
+    text: str,
+    covered: list[bool],
+    filler: list[bool],
+    substance: list[bool],
+    word_start: list[int],
+    topical: list[bool],
+    dated: list[bool],
+    asks: Callable[[str], bool],
+    pairs: frozenset[str],
 ) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
     """Runs of characters (Chinese, digits, letters) no step explained, trimmed of function
     words (`的`, `一个`): the words that may name an activity, and the remarks (about
@@ -116,6 +127,7 @@ def _runs(
     residue = False
     for match in _RUN.finditer("".join(" " if covered[i] else ch for i, ch in enumerate(text))):
         start, end = match.span()
+        alone = end - start == 1  # one character between explained words: only as the end of a pair
         about_me = False
         while start < end and filler[start]:
             about_me = about_me or text[start] == v.FIRST_PERSON
@@ -127,6 +139,12 @@ def _runs(
                 end -= 1
             else:
                 break
+        if 0 < start < end and topical[start - 1] and text[start - 1 : start + 1] in pairs:
+            # Cut off by a topic word (`撒融雪剂` → `融雪` + `剂`, `饺子宴`): read with the
+            # character before it, where the activities' text has the two together.
+            start -= 1
+        elif alone:
+            continue
         word = text[start:end]
         if not _HAN_ONE.search(word):
             continue
@@ -136,6 +154,12 @@ def _runs(
         clause = next(((a, b) for a, b in clauses if a <= start < b), (0, len(text)))
         # About oneself, or a clause of its own beside the request: a remark, unless an activity has it.
         aside = about_me or (any(substance) and not any(substance[clause[0] : clause[1]]))
+        # A question riding along with nothing but a day word in it (`，中午管饭不`): a remark too.
+        aside = aside or (
+            any(substance[: clause[0]] + substance[clause[1] :])
+            and not any(s and not d for s, d in zip(substance[clause[0] : clause[1]], dated[clause[0] : clause[1]], strict=True))
+            and asks(text[clause[0] : clause[1]])
+        )
         (remarks if aside else runs).append(word)
     return tuple(runs), tuple(remarks), residue
 
@@ -176,6 +200,9 @@ def extract(
     kinds, topics, asks, said = set(), set(), set(), set()
     in_names: list[tuple[int, int]] = []  # a function character inside a name, and its partner
     for hit in hits:
+        if hit.word in lexicon.relations and text[: hit.start].endswith(lexicon.possessives):
+            # `我孙子发烧` names one's grandchild, not an activity for children.
+            hit = Hit(hit.start, hit.end, hit.word, (("func", ""),))
         if all(category == "func" for category, _ in hit.tags):
             if hit.end - hit.start == 1 and text[max(0, hit.start - 1) : hit.end] in pairs:
                 in_names.append((hit.start, hit.start - 1))
@@ -201,6 +228,9 @@ def extract(
                 asks.add(value)
             elif category == "intent" and hit.word not in lexicon.weak:
                 cover(hit.start, hit.end, substance)
+    dated = [False] * len(text)  # day and time words
+    for start, end in when.spans:
+        cover(start, end, dated)
     for start, end in (*when.spans, *number_spans):
         cover(start, end, covered, substance)
     for i, partner in in_names:
@@ -212,6 +242,8 @@ def extract(
             if not _PHONE.fullmatch(match.group(1)) and not any(covered[match.start() : match.end()]):
                 code = match.group(1)
                 cover(*match.span(), covered, substance)
+                for marker in lexicon.code_marker.finditer(text):  # `码是530816`: the words say what it is
+                    cover(marker.start(), marker.end() - 1)
                 break
     home = False
     for match in lexicon.own_community.finditer(text):
@@ -223,7 +255,10 @@ def extract(
         if start >= 0 and not all(covered[start : start + len(alias)]):
             named.add(name)
             cover(start, start + len(alias), covered, substance)
-    words, remarks, residue = _runs(text, covered, filler, substance, word_start)
+    def asking(clause: str) -> bool:
+        return plain.is_question(clause) or lexicon.asks(clause.rstrip(_MARKS))
+
+    words, remarks, residue = _runs(text, covered, filler, substance, word_start, topical, dated, asking, pairs)
     return Refs(
         ids, day_or_id, position, when, frozenset(kinds), frozenset(topics), words, code, frozenset(asks), frozenset(named),
         said=frozenset(said),
@@ -233,6 +268,13 @@ def extract(
         home=home,
         code_marked=code is not None and lexicon.code_marker.search(text) is not None,
         when_words=tuple(text[a:b] for a, b in when.spans),
+    )
+
+
+def _moved(text: str, communities: Mapping[str, str], lexicon: Lexicon) -> bool:
+    """A move word right before a community's name (`搬到杜岭街`, `不住北下街`)."""
+    return any(move in text for move in lexicon.moves) and any(
+        f"{move}{alias}" in text for move in lexicon.moves for alias in communities
     )
 
 
@@ -273,6 +315,10 @@ def parse(
         intent, weak = "detail", False  # `票友会为啥取消了` asks why, it cancels nothing
     days = find_days(normal, now) if days is None else days
     refs = extract(normal, intent, hits, now, lexicon, communities, pairs, days)
+    if intent in ("none", "list", "detail") and refs.communities and _moved(normal, communities or {}, lexicon):
+        intent, weak = "register", False  # `我不住北下街了，搬到杜岭街了`: the profile's community changes
+    if intent in _JOINING and refs.any() and shapes.can_i(normal, hits, intent, lexicon):
+        intent, weak = "detail", False  # `体检那个还能报上不` asks whether one can; nothing is done
     if titles:
         titled = frozenset(i for title, ids in titles.items() if title in normal for i in ids)
         if titled:

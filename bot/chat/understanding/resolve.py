@@ -18,7 +18,7 @@ from bot.chat.understanding.lexicon import Lexicon
 from bot.chat.understanding.parse import Parsed
 from bot.chat.understanding.refs import Refs
 from bot.chat.understanding.world import Item, World
-from bot.domain.timeparse import DayMention, part_of_day
+from bot.domain.timeparse import DayMention, in_part
 from config import texts
 
 WORDS = {
@@ -96,15 +96,25 @@ def _in_title(item: Item, refs: Refs, lexicon: Lexicon) -> bool:
     return any(w in item.plain_title for w in refs.said if w not in lexicon.topics and any(w in lexicon.topics[t] for t in refs.topics))
 
 
+def by_title_word(items: list[Item], refs: Refs, lexicon: Lexicon) -> list[Item]:
+    """Of several, the one whose title has a topic word said as it is (`合唱团` of 社区合唱团排练,
+    `义诊` of 冬季送医义诊), when the others only share the topic; else all of them."""
+    named = [i for i in items if _in_title(i, refs, lexicon)] if len(items) > 1 else []
+    # The others must only share the topic: one whose text has the word too (`包饺子` in a content) is as much meant.
+    words = [w for w in refs.said if len(named) == 1 and w in named[0].plain_title]
+    return named if words and not any(w in i.text for i in items if i is not named[0] for w in words) else items
+
+
 def _named(item: Item, refs: Refs, world: World) -> bool:
     """The activity is named by its own words (title, or a telling pair of its text), not only by a kind or day."""
     return item.id in refs.titled or any(world.explains(item, w) for w in (*refs.words, *refs.phrases))
 
 
-def _literal(item: Item, refs: Refs, lexicon: Lexicon) -> bool:
-    """The activity has the topic words as they were said, not only others of their topic."""
+def _literal(item: Item, refs: Refs, lexicon: Lexicon, some: bool = False) -> bool:
+    """The activity has the topic words as they were said, not only others of their topic
+    (and, with `some`, at least one was said)."""
     said = [w for w in refs.said if any(w in lexicon.topics[t] for t in refs.topics)]
-    return all(w in item.text for w in said)
+    return all(w in item.text for w in said) and bool(said or not some)
 
 
 def _on_day_or_titled(item: Item, refs: Refs) -> bool:
@@ -130,7 +140,7 @@ def select(pool: Sequence[Item], refs: Refs, world: World, lexicon: Lexicon) -> 
     for item in pool:
         if when.days and not _on_day_or_titled(item, refs):
             continue
-        if when.part and part_of_day(item.start.hour) != when.part:
+        if when.part and not in_part(item.start, item.end, when.part):
             continue
         if when.hour is not None and item.start.hour != when.hour:
             continue
@@ -243,10 +253,7 @@ def _change(parsed: Parsed, intent: str, pool: list[Item], world: World, lexicon
     fit = [i for i in match.items if i.id in eligible]
     # A sign-up whose words fit something else still on as well (a lecture already held): ask.
     others = [i for i in match.items if i.id not in eligible and i.status == "published" and i.end > world.now and intent == "signup"]
-    if len(fit) > 1:
-        # One title has a word said as it is (`合唱团` of 社区合唱团排练), the others only its topic.
-        named = [i for i in fit if _in_title(i, refs, lexicon)]
-        fit = named if len(named) == 1 else fit
+    fit = by_title_word(fit, refs, lexicon)
     if len(fit) == 1 and not _literal(fit[0], refs, lexicon):
         # Another activity has the words as said (`票友会`), this one only their topic: that one is meant.
         literal = [i for i in match.items if i is not fit[0] and _literal(i, refs, lexicon)]
@@ -287,7 +294,8 @@ def _browse(parsed: Parsed, world: World, lexicon: Lexicon) -> Decision:
     # Only a day or a place named, and something else said: chatter (`我叫张秀兰，住夕阳楼`).
     day_or_place_only = not (refs.kinds or refs.topics or refs.words or refs.titled or refs.ids)
     asking = parsed.question or lexicon.asks(parsed.text) or bool(refs.asks)
-    if parsed.weak and not match.explained and asking and len(match.items) == 1 and _named(match.items[0], refs, world):
+    only = match.items[0] if len(match.items) == 1 else None
+    if parsed.weak and not match.explained and asking and only and (_named(only, refs, world) or _literal(only, refs, lexicon, True)):
         match = Match(match.items, True)  # a question about one activity, with words of its own (`熊儿河…要带手套吗`)
     if parsed.weak and (not match.explained or (day_or_place_only and (refs.residue or refs.remarks))):
         return Decision("none", "none")  # no request word and words no activity has: chatter
@@ -299,6 +307,7 @@ def _browse(parsed: Parsed, world: World, lexicon: Lexicon) -> Decision:
     if intent == "detail" and len(match.items) > 1:
         # One thing asked about: the activity with the words as said (`票友会`), if one has them.
         literal = [i for i in match.items if _literal(i, refs, lexicon)]
+        literal = literal if len(literal) == 1 else world.by_title(match.items, refs.words)
         match = Match(literal, match.explained) if len(literal) == 1 else match
     if len(match.items) == 1 and (intent == "detail" or refs.asks or refs.ids):
         return Decision("act", "detail", "活动", args=str(match.items[0].id), ids=(match.items[0].id,))
@@ -336,7 +345,7 @@ def decide(parsed: Parsed, world: World, lexicon: Lexicon) -> Decision:
         intent = "signup"
         parsed = replace(parsed, intent="signup")
     if intent == "signup":
-        whom = for_whom(parsed.text, parsed.hits, world.members, lexicon)
+        whom = for_whom(parsed.text, parsed.hits, world.members, lexicon, world.describes)
         if whom.kind == OTHER:
             return Decision("refuse", intent, WORDS[intent], reason="proxy")  # each signs up from their own WeChat
         places = world.held_by(whom.names[0]) if whom.kind == MEMBERS and len(whom.names) == 1 else world.held

@@ -26,6 +26,9 @@ _EXISTS = re.compile(f"(?:^|[^{v.NOT_EXISTS}]){v.EXISTS}(?!{_any(v.EXISTS_NOT)})
 _GOING = re.compile(f"(?:{_any(v.GOING_ENDINGS)})(?:{_any(v.GOING_PARTICLES)})?$")
 # How far after a why-word the request word it asks about starts (`为啥给我取消了`).
 _WHY_REACH = 3
+# How far before the request word an ability word says "can I" (`还能报上`, `能不能报名`).
+_ABLE_REACH = 3
+_MARKS = ",，。.!！?？;；、 "
 _CLAUSE = re.compile(r"[^,，。.!！?？;；、]+[,，。.!！?？;；、\s]*")
 
 
@@ -42,6 +45,21 @@ def asks_itself(text: str, hits: list[Hit], intent: str) -> bool:
             start <= h.start < end and ("intent", intent) in h.tags for h in hits
         ):
             return True
+    return False
+
+
+def can_i(text: str, hits: list[Hit], intent: str, lexicon: Lexicon) -> bool:
+    """An ability word just before the request word, in a clause that asks (`还能报上不`,
+    `多大的孩子能去`): whether one can, not a request to do it."""
+    for start, end in clauses(text):
+        clause = text[start:end].rstrip(_MARKS)
+        if not (plain.is_question(text[start:end]) or lexicon.asks(clause)):
+            continue
+        for h in hits:
+            if start <= h.start < end and ("intent", intent) in h.tags:
+                before = text[max(start, h.start - _ABLE_REACH) : h.end]
+                if any(word in before for word in lexicon.ability):
+                    return True
     return False
 
 

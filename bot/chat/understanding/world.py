@@ -260,6 +260,17 @@ class World:
             return 1.0
         return sum(1 for g in grams if self.catalogue.sounding(g) or g in self.catalogue.weights) / len(grams)
 
+    def by_title(self, items: list[Item], words: Iterable[str]) -> list[Item]:
+        """The one of `items` whose title has the words' telling pairs (`露天电影` of 露天电影放映,
+        though another's content shows a film too); empty when not exactly one."""
+        said = {g for w in words for g in _bigrams(w) if _han(g) and self.catalogue.weights.get(g, 0.0) > 0}
+        titled = [i for i in items if said & _bigrams(i.plain_title)]
+        return titled if len(titled) == 1 else []
+
+    def describes(self, words: str) -> bool:
+        """True when most of the words are the activities' own (`交警送绿豆汤`), not a name."""
+        return len(words) >= 3 and self.mentioned(words) and self.coverage(words) >= 0.5
+
     def mentioned(self, word: str) -> bool:
         """True when some activity's text explains the word (see `explains`)."""
         return any(self.explains(item, word) for item in self.items)

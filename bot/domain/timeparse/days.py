@@ -191,3 +191,11 @@ def part_of_day(hour: int) -> str:
     if hour < 18:
         return AFTERNOON
     return EVENING
+
+
+def in_part(start: datetime, end: datetime, part: str) -> bool:
+    """True when a time that runs from `start` to `end` starts in that part of the day or,
+    for noon, is still going on at noon (a dinner from 10:30 to 13:00 is at noon)."""
+    if part_of_day(start.hour) == part:
+        return True
+    return part == NOON and start.hour < 12 < end.hour + end.minute / 60
