@@ -100,6 +100,11 @@ def serve(target: str, env: dict, workers: int = 2, threads: int = 4, port: int 
         "--log-level", "warning",
         target,
     ]  # fmt: skip
+    return start_serving(command, env, port, target), port
+
+
+def start_serving(command: list[str], env: dict, port: int, target: str) -> subprocess.Popen:
+    """Start a server `command` (in its own session) and return once its /healthz answers on `port`."""
     proc = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -107,11 +112,11 @@ def serve(target: str, env: dict, workers: int = 2, threads: int = 4, port: int 
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", "/healthz")
             if conn.getresponse().status == 200:
-                return proc, port
+                return proc
         except OSError:
             time.sleep(0.2)
     stop([proc])
-    raise RuntimeError(f"{target} did not start")
+    raise RuntimeError(f"{target} did not start on port {port}")
 
 
 def start_workers(env: dict, count: int, logs: Path, label: str) -> list[subprocess.Popen]:

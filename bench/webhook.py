@@ -51,7 +51,7 @@ from pathlib import Path
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
-from bench.common import APP_ID, TOKEN, app_env, insert_residents, resident_row, stop
+from bench.common import APP_ID, TOKEN, app_env, insert_residents, resident_row, start_serving, stop
 from bot.domain import activities, communities
 from bot.runtime.embedded_redis import free_port
 from bot.runtime.services import Services
@@ -183,18 +183,7 @@ def serve(target: str, env: dict, port: int, workers: int) -> subprocess.Popen:
         str(BIN / "gunicorn"), "-w", str(workers), "-k", "sync", "--bind", f"127.0.0.1:{port}",
         "--backlog", "2048", "--log-level", "warning", target,
     ]  # fmt: skip
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return proc
-        except OSError:
-            time.sleep(0.2)
-    stop([proc])
-    raise RuntimeError(f"{target} did not start on port {port}")
+    return start_serving(command, env, port, target)
 
 
 _bases = iter(range(1, 10**6))

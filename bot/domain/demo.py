@@ -30,24 +30,30 @@ def seed(session: Session) -> tuple[int, int]:
         if session.execute(select(Activity.id).where(Activity.title == title, Activity.start_at > now).limit(1)).first():
             continue
         start = to_utc_naive(datetime(today.year, today.month, today.day, hour, minute) + timedelta(days=days))
-        activities.create(
-            session,
-            activities.ActivityDraft(
-                kind=kind,
-                title=title,
-                start_at=start,
-                end_at=start + timedelta(hours=length),
-                place=place,
-                capacity=capacity,
-                hours=activities.parse_hours(str(length)),
-                community_id=made[community_index].id if community_index is not None else None,
-                content=content,
-                organizer_id=organizer.id,
-            ),
-        )
+        _create(session, (kind, title, place, capacity, content), start, length, made, community_index, organizer)
         created += 1
     _seed_history(session, made, organizer, now)
     return len(made), created
+
+
+def _create(session: Session, what: tuple, start: datetime, length: int, made: list, community_index: int | None, organizer: Resident):  # type: ignore[no-untyped-def]
+    """One demo activity (kind, title, place, capacity, content) through the publishing rules."""
+    kind, title, place, capacity, content = what
+    return activities.create(
+        session,
+        activities.ActivityDraft(
+            kind=kind,
+            title=title,
+            start_at=start,
+            end_at=start + timedelta(hours=length),
+            place=place,
+            capacity=capacity,
+            hours=activities.parse_hours(str(length)),
+            community_id=made[community_index].id if community_index is not None else None,
+            content=content,
+            organizer_id=organizer.id,
+        ),
+    )
 
 
 def _seed_history(session: Session, made: list, organizer: Resident, now: datetime) -> None:
@@ -73,21 +79,7 @@ def _seed_history(session: Session, made: list, organizer: Resident, now: dateti
         if session.execute(select(Activity.id).where(Activity.title == title).limit(1)).first():
             continue
         start = to_utc_naive(datetime(today.year, today.month, today.day, hour, minute) - timedelta(days=days))
-        activity = activities.create(
-            session,
-            activities.ActivityDraft(
-                kind=kind,
-                title=title,
-                start_at=start,
-                end_at=start + timedelta(hours=length),
-                place=place,
-                capacity=capacity,
-                hours=activities.parse_hours(str(length)),
-                community_id=made[community_index].id if community_index is not None else None,
-                content=content,
-                organizer_id=organizer.id,
-            ),
-        )
+        activity = _create(session, (kind, title, place, capacity, content), start, length, made, community_index, organizer)
         attendees = [members[int(who[1:])] if isinstance(who, str) else people[who] for who in came]
         for person in attendees:
             signups.sign_up(session, person.id, activity.id, now=start - timedelta(days=3))

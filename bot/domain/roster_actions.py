@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.domain import activities, attendance, catalogue, notices, places, reminders, signups
+from bot.domain import activities, attendance, notices, reminders, signups
 from bot.domain.errors import NotFound, ScheduleConflict, UserError
 from bot.domain.timefmt import fmt, fmt_time
 from bot.storage.models import Resident, Signup, utc_now
@@ -52,22 +52,7 @@ def promote(session: Session, activity_id: int, signup_id: int, now: datetime | 
     other = signups.conflicting(session, signup.resident_id, activity)
     if other is not None:
         raise ScheduleConflict(texts.SIGNUP_CONFLICT.format(other_id=other.id, other_title=other.title))
-    signup.status = "confirmed"
-    signup.confirmed_at = now
-    session.flush()
-    places.move(session, activity, taken=1, waiting=-1)
-    reminders.owe(session, activity, [(signup.id, signup.resident_id)], now)
-    catalogue.changed(session)
-    # The same notice (and key) as a promotion after a cancellation: nobody is told twice.
-    notices.create(
-        session,
-        key=f"promotion:{signup.id}:{signup.seq}",
-        resident_id=signup.resident_id,
-        kind="promotion",
-        activity_id=activity.id,
-        text=texts.PROMOTED.format(id=activity.id, title=activity.title, when=fmt(activity.start_at), place=activity.place),
-        fields={"title": activity.title, "when": fmt(activity.start_at), "place": activity.place},
-    )
+    signups.move_up(session, activity, signup, now)
     return Done(signup, session.get(Resident, signup.resident_id), "waitlisted")
 
 
@@ -78,15 +63,7 @@ def remove(session: Session, activity_id: int, signup_id: int, now: datetime | N
     signup = _signup(session, activity_id, signup_id)
     if signup.status not in ("confirmed", "waitlisted"):
         raise UserError(console_texts.REMOVE_NOT_HOLDING)
-    was = signup.status
-    signup.status = "cancelled"
-    signup.cancelled_at = now
-    session.flush()
-    if was == "confirmed":
-        places.move(session, activity, taken=-1)
-        catalogue.changed(session)
-    else:
-        places.move(session, activity, waiting=-1)
+    was = signups.release(session, activity, signup, "cancelled", now)
     notices.create(
         session,
         key=f"removed:{signup.id}:{signup.seq}",

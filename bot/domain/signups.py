@@ -209,6 +209,14 @@ def cancel(session: Session, resident_id: int, activity_id: int, now: datetime |
         raise UserError(texts.CANCEL_NONE.format(id=activity_id))
     if now >= activity.start_at and activity.status == "published":
         raise UserError(texts.CANCEL_STARTED.format(id=activity_id))
+    was = release(session, activity, signup, status, now)
+    promoted = promote(session, activity, now) if was == "confirmed" else None
+    return CancelResult(activity, was, promoted)
+
+
+def release(session: Session, activity: Activity, signup: Signup, status: str, now: datetime) -> str:
+    """Take a place or a place in line back (`status`: cancelled or left), keeping the counters
+    exact; returns what it was. The caller holds the activity's lock and moves the line up."""
     was = signup.status
     signup.status = status
     signup.cancelled_at = now
@@ -218,8 +226,7 @@ def cancel(session: Session, resident_id: int, activity_id: int, now: datetime |
         catalogue.changed(session)
     else:
         places.move(session, activity, waiting=-1)
-    promoted = promote(session, activity, now) if was == "confirmed" else None
-    return CancelResult(activity, was, promoted)
+    return was
 
 
 def promote(session: Session, activity: Activity, now: datetime | None = None) -> Signup | None:
@@ -236,23 +243,33 @@ def promote(session: Session, activity: Activity, now: datetime | None = None) -
     for candidate in session.execute(_WAITING_IN_ORDER, {"activity_id": activity.id}).scalars():
         if conflicting(session, candidate.resident_id, activity) is not None:
             continue
-        candidate.status = "confirmed"
-        candidate.confirmed_at = now
-        session.flush()
-        places.move(session, activity, taken=1, waiting=-1)
-        reminders.owe(session, activity, [(candidate.id, candidate.resident_id)], now)
-        catalogue.changed(session)
-        notices.create(
-            session,
-            key=f"promotion:{candidate.id}:{candidate.seq}",
-            resident_id=candidate.resident_id,
-            kind="promotion",
-            activity_id=activity.id,
-            text=texts.PROMOTED.format(id=activity.id, title=activity.title, when=fmt(activity.start_at), place=activity.place),
-            fields={"title": activity.title, "when": fmt(activity.start_at), "place": activity.place},
-        )
+        move_up(session, activity, candidate, now)
         return candidate
     return None
+
+
+def move_up(session: Session, activity: Activity, signup: Signup, now: datetime) -> None:
+    """Give this waitlisted person a place and tell them (the caller holds the activity's lock
+    and has checked there is a place and no overlap).
+
+    The notice's key is the same whoever moves them up (the line after a cancellation, an
+    organizer by hand): nobody is told twice.
+    """
+    signup.status = "confirmed"
+    signup.confirmed_at = now
+    session.flush()
+    places.move(session, activity, taken=1, waiting=-1)
+    reminders.owe(session, activity, [(signup.id, signup.resident_id)], now)
+    catalogue.changed(session)
+    notices.create(
+        session,
+        key=f"promotion:{signup.id}:{signup.seq}",
+        resident_id=signup.resident_id,
+        kind="promotion",
+        activity_id=activity.id,
+        text=texts.PROMOTED.format(id=activity.id, title=activity.title, when=fmt(activity.start_at), place=activity.place),
+        fields={"title": activity.title, "when": fmt(activity.start_at), "place": activity.place},
+    )
 
 
 _AHEAD = aliased(Signup)
