@@ -74,3 +74,14 @@ ROSTER_STATUS = {"confirmed": "已报名", "waitlisted": "候补"}
 EXPORT_HOURS_FILE = "志愿服务时长台账"
 EXPORT_EMPLOYERS_FILE = "双报到季度汇总"
 EXPORT_ROSTER_FILE = "名单"
+
+# The hours 台账 as Excel, built in the background: its status page.
+EXPORT_BUILD_TITLE = "生成 Excel：{name}"
+EXPORT_BUILDING = "正在生成…（已写 {rows} 行）"
+EXPORT_BUILDING_HINT = "可以离开此页，一小时内回到这里下载；再次点“生成 Excel”也会回到这次生成。"
+EXPORT_DONE = "已生成，共 {rows} 行。"
+EXPORT_DOWNLOAD = "下载 {name}.xlsx"
+EXPORT_KEPT = "文件保留一小时。"
+EXPORT_FAILED = "生成失败，请重试。如果再次失败，请联系管理员。"
+EXPORT_RETRY = "重新生成"
+EXPORT_BACK = "返回导出"

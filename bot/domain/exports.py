@@ -245,6 +245,12 @@ def hours_rows(db: Database, year: int | None = None, org_name: str = "") -> Ite
     return HoursExport(db, year, org_name).rows()
 
 
+def xlsx_hours_rows(rows: Iterable[tuple]) -> Iterator[tuple]:
+    """Rows of `HoursExport.rows` with the hours as numbers, which Excel can sum."""
+    for row in rows:
+        yield (*row[:10], float(row[10]), *row[11:])
+
+
 # ── the 双报到 summary ──────────────────────────────────────────────────────
 def parse_quarter(text: str) -> tuple[int, int]:
     """`2026Q4` → (2026, 4). Raises ValueError."""

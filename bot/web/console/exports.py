@@ -2,7 +2,12 @@
 rosters. Each is streamed: the CSV straight from the database's cursor (PostgreSQL renders
 it with COPY), the XLSX through openpyxl's write-only mode into a temporary file sent in
 chunks. A scoped organizer gets their community's rows only, and another community's
-roster does not exist for them (404)."""
+roster does not exist for them (404).
+
+The hours XLSX of a big year takes minutes before its first byte, so the page builds it in
+the background (`export_builds`, a worker's job): a status page shows the rows written so
+far and then the download. `GET /exports/hours.xlsx` still builds it in the request, for
+scripts and small ledgers."""
 
 from __future__ import annotations
 
@@ -11,10 +16,10 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from urllib.parse import quote
 
-from flask import Response, abort, g, render_template, request
+from flask import Response, abort, g, redirect, render_template, request, url_for
 
+from bot.domain import export_builds, rosters
 from bot.domain import exports as ledger_exports
-from bot.domain import rosters
 from bot.domain.timefmt import to_local
 from bot.storage.models import utc_now
 from bot.web.console.auth import in_scope, services
@@ -63,15 +68,60 @@ def export_hours(fmt: str) -> Response:
     svc = services()
     year = _year()
     export = ledger_exports.HoursExport(svc.db, year, svc.settings.ORG_NAME, community_id=g.scope)
-    name = console_texts.EXPORT_HOURS_FILE + (f"-{year}" if year else "")
+    name = _hours_name(year)
     if fmt == "csv":
         return _download(ledger_exports.csv_stream(texts.EXPORT_HOURS_HEADER, export.csv_chunks()), name, fmt)
-    rows = ((*row[:10], float(row[10]), *row[11:]) for row in export.rows())  # hours as numbers Excel can sum
+    rows = ledger_exports.xlsx_hours_rows(export.rows())
     return _download(
         _xlsx(lambda out: ledger_exports.write_xlsx(out, texts.EXPORT_HOURS_HEADER, rows, ledger_exports.HOURS_WIDTHS, "hours")),
         name,
         fmt,
     )
+
+
+def _hours_name(year: int | None) -> str:
+    return console_texts.EXPORT_HOURS_FILE + (f"-{year}" if year else "")
+
+
+@bp.post("/exports/hours.xlsx/builds")
+def export_hours_build() -> Response:
+    """Start building the hours XLSX in the background (or join the same build running) and show its progress."""
+    year_text = request.form.get("year", "")
+    year = int(year_text) if year_text.isdigit() else None
+    build_id = export_builds.start(services().redis, g.actor.id, year, g.scope)
+    target = url_for("console.export_build", build_id=build_id)
+    if request.headers.get("HX-Request"):
+        # The exports page asks through htmx (its CSRF token rides in a header): navigate there.
+        return Response(status=204, headers={"HX-Redirect": target})
+    return redirect(target, 303)
+
+
+def _own_build(build_id: str) -> export_builds.Build:
+    """The build, if this person asked for it; 404 for anyone else, as if it did not exist."""
+    build = export_builds.load(services().redis, build_id)
+    if build is None or not build.belongs_to(g.actor.id, g.scope):
+        abort(404)
+    return build
+
+
+@bp.get("/exports/builds/<build_id>")
+def export_build(build_id: str) -> str:
+    """How far the build is (the page polls it every 2 s), then the download; or that it failed."""
+    build = _own_build(build_id)
+    fragment = bool(request.headers.get("HX-Request"))
+    template = "console/_export_build.html" if fragment else "console/export_build.html"
+    return render_template(template, build=build, name=_hours_name(build.year), texts=console_texts)
+
+
+@bp.get("/exports/builds/<build_id>/file")
+def export_build_file(build_id: str) -> Response:
+    """The finished workbook, streamed from Redis under the same file name as the direct download."""
+    build = _own_build(build_id)
+    if build.status != export_builds.DONE:
+        abort(404)
+    response = _download(export_builds.file_chunks(services().redis, build), _hours_name(build.year), "xlsx")
+    response.headers["Content-Length"] = str(build.size)
+    return response
 
 
 @bp.get("/exports/employers.<fmt>")
