@@ -157,3 +157,18 @@ def test_a_failed_build_says_so_and_can_be_tried_again(app, wx, services, ledger
     assert retry != status
     _work(services)
     assert "已生成，共 3 行" in client.get(retry).get_data(as_text=True)
+
+
+def test_a_build_whose_worker_died_says_it_failed_and_a_new_request_starts_afresh(app, wx, services, ledger_rows):
+    from rq.job import Job, JobStatus
+
+    client = sign_in(app, wx, "admin")
+    status = _start(client)
+    build_id = status.rsplit("/", 1)[1]
+    # What RQ's registry cleanup does to the job of a worker killed mid-run.
+    Job.fetch(f"export-{build_id}", connection=services.redis).set_status(JobStatus.FAILED)
+    assert "生成失败" in client.get(status).get_data(as_text=True)
+    retry = _start(client)
+    assert retry != status
+    _work(services)
+    assert "已生成，共 3 行" in client.get(retry).get_data(as_text=True)

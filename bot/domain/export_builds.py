@@ -58,6 +58,10 @@ def _live_key(owner_id: int, year: int | None, community_id: int | None) -> str:
     return key("export", "live", owner_id, year or "all", community_id or "all")
 
 
+def _job_id(build_id: str) -> str:
+    return f"export-{build_id}"
+
+
 def _optional(raw: bytes | None) -> int | None:
     return int(raw) if raw else None
 
@@ -69,12 +73,15 @@ def load(redis: Redis, build_id: str) -> Build | None:
     state = redis.hgetall(_state_key(build_id))
     if not state:
         return None
+    status = state[b"status"].decode()
+    if status == BUILDING and queue.failed(redis, _job_id(build_id)):
+        status = FAILED  # its worker died (or the job was stopped): say so rather than wait forever
     return Build(
         id=build_id,
         owner_id=int(state[b"owner"]),
         year=_optional(state.get(b"year")),
         community_id=_optional(state.get(b"scope")),
-        status=state[b"status"].decode(),
+        status=status,
         rows=int(state.get(b"rows", 0)),
         size=int(state.get(b"size", 0)),
     )
@@ -85,19 +92,24 @@ def start(redis: Redis, owner_id: int, year: int | None, community_id: int | Non
     (None: every community), or join the same build already running; returns its id."""
     live = _live_key(owner_id, year, community_id)
     build_id = secrets.token_hex(12)
-    # NX: of two clicks at once, one starts the build and the other finds it.
-    while not redis.set(live, build_id, nx=True, ex=BUILD_TTL):
-        running = redis.get(live)
-        found = load(redis, running.decode()) if running else None
-        if found is not None and found.status == BUILDING:
-            return found.id
-        redis.delete(live)  # finished or expired: a new request means fresh numbers
+    # The state first: whoever finds the live key below finds the build it points to.
     state = {"owner": owner_id, "year": year or "", "scope": community_id or "", "status": BUILDING, "rows": 0}
     with redis.pipeline() as pipe:
         pipe.hset(_state_key(build_id), mapping=state)
         pipe.expire(_state_key(build_id), BUILD_TTL)
         pipe.execute()
-    queue.enqueue(redis, BUILD_JOB, build_id, job_id=f"export-{build_id}")
+    # NX: of two clicks at once, one starts the build and the other finds it.
+    while not redis.set(live, build_id, nx=True, ex=BUILD_TTL):
+        running = redis.get(live)
+        found = load(redis, running.decode()) if running else None
+        if found is not None and found.status == BUILDING:
+            redis.delete(_state_key(build_id))
+            return found.id
+        # Finished, failed or expired: a new request means fresh numbers. Compare and
+        # delete, so a build another click has just started is not pushed aside.
+        if running is not None and redis.get(live) == running:
+            redis.delete(live)
+    queue.enqueue(redis, BUILD_JOB, build_id, job_id=_job_id(build_id))
     return build_id
 
 

@@ -39,6 +39,8 @@ REMIND_ACTIVITY = "jobs.sweeps.remind_activity"
 SEND_RETRY_INTERVALS = (10, 30, 60, 300)
 # A job still waiting, running or scheduled for a retry: enqueueing it again is redundant.
 LIVE_STATUSES = {b"queued", b"started", b"scheduled", b"deferred"}
+# A job RQ will not run again by itself (a killed worker's job is marked failed by RQ's cleanup).
+ENDED_BADLY = {b"failed", b"stopped", b"canceled"}
 ENQUEUE_CHUNK = 1000
 
 
@@ -130,6 +132,11 @@ def schedule_jobs(redis: Redis, jobs: Iterable[tuple], pipeline: Pipeline | None
     if pipeline is None and count:
         pipe.execute()
     return count
+
+
+def failed(redis: Redis, job_id: str) -> bool:
+    """Whether RQ gave this job up: it raised, was stopped, or its worker died while running it."""
+    return redis.hget(Job.key_for(job_id), "status") in ENDED_BADLY
 
 
 def enqueue(redis: Redis, func: str, *args: object, job_id: str, queue_name: str = DEFAULT) -> Job:
