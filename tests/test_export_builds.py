@@ -11,7 +11,9 @@ from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
+from rq.job import Job
 
+from bot.domain import export_builds
 from bot.domain import hours as ledger
 from bot.runtime import queue, worker
 from bot.runtime.services import running_jobs
@@ -76,6 +78,8 @@ def test_the_page_builds_the_workbook_in_the_background_with_progress_then_a_dow
     status = _start(client)
     building = client.get(status).get_data(as_text=True)
     assert "正在生成…（已写 0 行）" in building and 'hx-trigger="every 2s"' in building
+    job = Job.fetch(f"export-{status.rsplit('/', 1)[1]}", connection=services.redis)
+    assert job.timeout == export_builds.BUILD_TIMEOUT > 180  # not stopped at RQ's default while a big year is written
     assert client.get(status + "/file").status_code == 404  # nothing to download yet
 
     _work(services)
@@ -160,7 +164,7 @@ def test_a_failed_build_says_so_and_can_be_tried_again(app, wx, services, ledger
 
 
 def test_a_build_whose_worker_died_says_it_failed_and_a_new_request_starts_afresh(app, wx, services, ledger_rows):
-    from rq.job import Job, JobStatus
+    from rq.job import JobStatus
 
     client = sign_in(app, wx, "admin")
     status = _start(client)

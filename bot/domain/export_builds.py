@@ -24,6 +24,9 @@ from bot.storage.keys import key
 from config import texts
 
 BUILD_TTL = 3600
+# RQ stops a job after 180 s by default; all the years of an office-sized ledger take several
+# minutes (a single year about 90 s on the bench's 1,000,000 entries).
+BUILD_TIMEOUT = 3600
 # How often (rows) the progress shown to the person is brought up to date.
 PROGRESS_EVERY = 2000
 CHUNK = 1 << 20
@@ -109,7 +112,7 @@ def start(redis: Redis, owner_id: int, year: int | None, community_id: int | Non
         # delete, so a build another click has just started is not pushed aside.
         if running is not None and redis.get(live) == running:
             redis.delete(live)
-    queue.enqueue(redis, BUILD_JOB, build_id, job_id=_job_id(build_id))
+    queue.enqueue(redis, BUILD_JOB, build_id, job_id=_job_id(build_id), timeout=BUILD_TIMEOUT)
     return build_id
 
 

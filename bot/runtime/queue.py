@@ -139,9 +139,9 @@ def failed(redis: Redis, job_id: str) -> bool:
     return redis.hget(Job.key_for(job_id), "status") in ENDED_BADLY
 
 
-def enqueue(redis: Redis, func: str, *args: object, job_id: str, queue_name: str = DEFAULT) -> Job:
-    """Run `func(*args)` as soon as a worker is free."""
-    return get(redis, queue_name).enqueue(func, *args, job_id=job_id, result_ttl=3600, failure_ttl=7 * 86400)
+def enqueue(redis: Redis, func: str, *args: object, job_id: str, queue_name: str = DEFAULT, timeout: int | None = None) -> Job:
+    """Run `func(*args)` as soon as a worker is free; `timeout` (seconds) replaces RQ's 180 s for long jobs."""
+    return get(redis, queue_name).enqueue(func, *args, job_id=job_id, result_ttl=3600, failure_ttl=7 * 86400, job_timeout=timeout)
 
 
 def schedule_sweep(redis: Redis, interval: int, now: float | None = None) -> bool:
