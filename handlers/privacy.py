@@ -31,6 +31,7 @@ def erase_confirm(ctx: Context) -> Reply:
     """`确认注销` erases the profile; anything else asks again (`退出` gives up)."""
     if ctx.text != texts.ERASE_CONFIRM_WORD:
         return Reply(texts.ERASE_AGAIN)
+    residents.mark_erased(ctx.redis, ctx.openid)  # before the commit: no contact written back under this account
     cancelled = privacy.erase(ctx.session, ctx.resident)
     ctx.commit()
     ctx.conversations.clear()

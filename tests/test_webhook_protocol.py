@@ -410,6 +410,31 @@ def test_a_sweep_that_dies_after_writing_loses_no_contact(wx, db, services, monk
     assert _contact(db, services, "crashy")[0] is not None
 
 
+def test_no_contact_is_written_back_under_an_account_being_erased(wx, db, services, monkeypatch):
+    wx.say("活动", user="leaving")
+    residents.mark_erased(services.redis, "leaving")  # `确认注销` sets this before its commit
+    assert residents.flush_contacts(services.redis, services.db) == 0
+    db.expire_all()
+    assert db.query(Resident).filter_by(openid="leaving").one_or_none() is None
+    assert residents.pending_contact(services.redis, "leaving")[0] is not None  # waits, not lost
+    services.redis.delete(key("contact", "erased", "leaving"))  # ERASED_FOR is over: whoever writes now is new
+    assert residents.flush_contacts(services.redis, services.db) == 1
+
+
+def test_an_erasure_during_the_write_takes_the_written_row_away(wx, db, services, monkeypatch):
+    wx.say("活动", user="gone")
+    write = residents.note_contact
+
+    def erased_meanwhile(conn, openid, **kw):  # type: ignore[no-untyped-def]
+        write(conn, openid, **kw)
+        residents.mark_erased(services.redis, openid)  # the erasure starts while the chunk is written
+
+    monkeypatch.setattr(residents, "note_contact", erased_meanwhile)
+    assert residents.flush_contacts(services.redis, services.db) == 0
+    db.expire_all()
+    assert db.query(Resident).filter_by(openid="gone").one_or_none() is None
+
+
 def test_a_sign_up_from_someone_whose_first_contact_was_not_written(wx, db, services, make_activity):
     activity_id = make_activity()
     # The minute's contact is noted in Redis, but the row was never written (say the write failed).

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from redis import Redis
 from redis.client import Pipeline
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -72,6 +72,8 @@ def contact_key(openid: str) -> str:
 # happens whether or not it is written yet.
 _PENDING = {False: key("contacts", "message"), True: key("contacts", "event")}
 FLUSH_CHUNK = 1000
+# Longer than any flush of a chunk takes; a contact noted meanwhile is written after it.
+ERASED_FOR = 600
 
 
 def queue_contact(pipe: Pipeline | Redis, openid: str, *, event: bool, now: datetime | None = None) -> None:
@@ -116,7 +118,9 @@ def flush_contacts(redis: Redis, db: Database) -> int:
     Written first, dropped from Redis after (each only if not noted again meanwhile), so a
     crash between the two writes them twice, which changes nothing: a first contact creates
     the (unregistered) person, a later one only ever moves the time forward. Safe to run
-    from several workers at once.
+    from several workers at once. The contacts of someone who has just erased themselves
+    wait (`mark_erased`): written now, they would bring back a row under the WeChat account
+    the erasure took away.
     """
     drop = redis.register_script(_DROP_WRITTEN)
     written = 0
@@ -124,12 +128,35 @@ def flush_contacts(redis: Redis, db: Database) -> int:
         taken = [(_text(openid), _text(at)) for openid, at in redis.hgetall(name).items()]
         for start in range(0, len(taken), FLUSH_CHUNK):
             chunk = taken[start : start + FLUSH_CHUNK]
+            erased = _erased(redis, [openid for openid, _ in chunk])
+            chunk = [(openid, at) for openid, at in chunk if openid not in erased]
             with db.engine.begin() as conn:  # one commit for the chunk
                 for openid, at in chunk:
                     note_contact(conn, openid, event=event, now=datetime.fromtimestamp(int(at), UTC).replace(tzinfo=None))
-            drop(keys=[name], args=[value for pair in chunk for value in pair])
-            written += len(chunk)
+            # Erased while the chunk was written: the row written for them (never registered) goes.
+            late = _erased(redis, [openid for openid, _ in chunk])
+            if late:
+                with db.engine.begin() as conn:
+                    conn.execute(delete(Resident).where(Resident.openid.in_(late), Resident.registered_at.is_(None)))
+            drop(keys=[name], args=[value for pair in chunk if pair[0] not in late for value in pair])
+            written += len(chunk) - len(late)
     return written
+
+
+def mark_erased(redis: Redis, openid: str) -> None:
+    """This WeChat account's person is being erased: for ERASED_FOR seconds no contact noted
+    under it is written (set before the erasure commits, so no flush can slip in between)."""
+    redis.set(key("contact", "erased", openid), 1, ex=ERASED_FOR)
+
+
+def _erased(redis: Redis, openids: list[str]) -> set[str]:
+    if not openids:
+        return set()
+    with redis.pipeline(transaction=False) as pipe:
+        for openid in openids:
+            pipe.exists(key("contact", "erased", openid))
+        found = pipe.execute()
+    return {openid for openid, there in zip(openids, found, strict=True) if there}
 
 
 def _text(value: bytes | str) -> str:
