@@ -119,9 +119,12 @@ def _change(parsed: Parsed, intent: str, pool: list[Item], world: World, lexicon
             return Decision("ask", intent, word, ids=(pool[0].id,))
         return Decision("choose", intent, word, ids=tuple(i.id for i in pool[:MAX_OPTIONS]))
     match = candidates(world.items, refs, world, lexicon)
-    # One titled with a word said as it is (`手机课堂`), the others only sharing the topic: that one.
-    match = replace(match, items=by_title_word(match.items, refs, lexicon))
     eligible = {i.id for i in pool}
+    # One titled with a word said as it is (`手机课堂`), the others only sharing the topic: that
+    # one; unless it is one the request cannot act on and another it can fits too (asked).
+    titled = by_title_word(match.items, refs, lexicon)
+    if any(i.id in eligible for i in titled) or not any(i.id in eligible for i in match.items):
+        match = replace(match, items=titled)
     fit = [i for i in match.items if i.id in eligible]
     # A sign-up whose words fit something else still on as well (a lecture already held): ask.
     others = [i for i in match.items if i.id not in eligible and i.status == "published" and i.end > world.now and intent == "signup"]
