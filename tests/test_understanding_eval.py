@@ -32,6 +32,7 @@ def test_the_evaluation_set_is_understood_with_no_wrong_effect(app, services, wx
     result = ev.score(verdicts)
     misses = [f"  {v.case.text!r}: {v.why}  → {v.observed.reply[:60]!r}" for v in verdicts if not v.correct]
     print(f"\n{result.right}/{result.total} understood ({result.accuracy:.1%}), {result.wrong_effects} wrong effects")
+    print("  ".join(f"{i} {r}/{t}" for i, (r, t) in result.per_intent.items()))
     print("\n".join(misses))
     wrong = [m for m, v in zip(misses, [v for v in verdicts if not v.correct], strict=True) if v.wrong_effect]
     assert not wrong, "wrong effects:\n" + "\n".join(wrong)

@@ -14,8 +14,8 @@ from datetime import datetime
 
 from bot.chat.understanding import plain
 from bot.chat.understanding.lexicon import Lexicon
+from bot.chat.understanding.match import by_title_word, select
 from bot.chat.understanding.parse import parse
-from bot.chat.understanding.resolve import by_title_word, select
 from bot.chat.understanding.world import Item, World
 from config import vocabulary as v
 

@@ -40,12 +40,14 @@ class Whom:
 def _slot(text: str, hits: Sequence[Hit], lexicon: Lexicon) -> str | None:
     """What stands between `给`/`帮`/`替` and the request word (`豆豆` in `帮豆豆报个名`),
     or None when no such place is filled (`给我报上` is the sender's own)."""
-    request = next((h for h in hits if any(c == "intent" and v in ("signup", "attend", "cancel") for c, v in h.tags)), None)
-    if request is None:
-        return None
-    before = text[max(0, request.start - _REACH) : request.start]
-    marks = list(lexicon.for_whom_mark.finditer(before))
-    if not marks:
+    requests = [h for h in hits if any(c == "intent" and v in ("signup", "attend", "cancel") for c, v in h.tags)]
+    # The request word with a `给`/`帮` before it (`我娘也想学…，给她报个`), else the first.
+    for request in requests:
+        before = text[max(0, request.start - _REACH) : request.start]
+        marks = list(lexicon.for_whom_mark.finditer(before))
+        if marks:
+            break
+    else:
         return None
     start = request.start - len(before) + marks[-1].end()
     # A word about the activity in that place (`给老人理发`, `给孩子理发`): no person.
@@ -92,6 +94,10 @@ def for_whom(
     if not who or who in lexicon.self_words:
         return Whom(SELF)
     if who in lexicon.pronouns:
+        # `我娘也想学…，给她报个`: the one named before by a relation word.
+        named_before = set(lexicon.relation_words.findall(text))
+        if named_before:
+            return _by_relation(named_before, members, lexicon) if members else Whom(OTHER)
         return Whom(ASK) if members else Whom(OTHER)
     if describes is not None and describes(who):
         return Whom(SELF)  # `给交警送绿豆汤那个我参加`: what the activity does, not for whom

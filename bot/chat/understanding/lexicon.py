@@ -97,6 +97,11 @@ class Lexicon:
             "|".join(r"\s?".join(map(re.escape, w)) for w in sorted(set(v.OWN_COMMUNITY), key=len, reverse=True))
         )
         self.ability = tuple(v.ABILITY)
+        # The bot asked to do it for oneself (`能给我报上不`): a request, not "can I".
+        self.asks_bot = re.compile(f"(?:{_alternation(v.FOR_WHOM_MARKERS).pattern})(?:{_alternation(v.SELF_WORDS).pattern})")
+        # A message that starts with someone else of one's family (`我孙子…`): about them.
+        self.someone_else = re.compile(f"(?:{_alternation(v.POSSESSIVES).pattern})(?:{_alternation(v.RELATION_WORDS).pattern})")
+        self.price_talk = _alternation(v.PRICE_TALK)
         self.moves = tuple(v.MOVES)
         self.why = _alternation(v.WHY_WORDS)
         change, field = _alternation(v.PROFILE_CHANGES).pattern, _alternation(v.PROFILE_FIELDS).pattern
@@ -140,6 +145,7 @@ class Lexicon:
         self.maxlen = max(len(w) for w in self.tags)
         self.topics = {topic: (topic, *words) for topic, words in v.TOPIC_WORDS.items()}
         self.kind_near = {kind: (kind, *near) for kind, near in v.KIND_NEAR.items()}
+        self.kind_words = {kind: tuple(words) for kind, words in v.KIND_WORDS.items()}
         self._readings_of = _pinyin_table()
         self._usual_reading_of = _pinyin_table(usual=True)
         self.known = frozenset(w for w in self.tags if len(w) >= 2) | frozenset(self.colloquial_map.values())

@@ -303,7 +303,7 @@ def parse(
         cleaned = plain.clean(text, lexicon)
         original, question = cleaned.original, cleaned.question
         normal, corrections = slips.correct(cleaned.text, lexicon, protected, pairs)
-        hits = shapes.not_done_before(lexicon.scan(normal), normal, lexicon)
+        hits = shapes.negated(shapes.not_done_before(lexicon.scan(normal), normal, lexicon), normal)
     intent, weak = classify(hits, lexicon.weak)
     if intent in ("signup", "attend") and lexicon.mine_going.search(normal):
         intent, weak = "mine", False  # `我都要去哪些活动`: which of one's own are coming
@@ -329,7 +329,7 @@ def parse(
         if other != "none" or refs.kinds or refs.topics or refs.titled:
             intent, weak = (other, other_weak) if other != "none" else ("detail", True)
     if intent == "none" or (weak and intent in ("list", "detail")):
-        intent, weak = shapes.by_shape(normal, question or lexicon.asks(normal), intent, weak, refs)
+        intent, weak = shapes.by_shape(normal, question or lexicon.asks(normal), intent, weak, refs, lexicon)
     if intent == "none":
         intent, weak = shapes.without_cue(hits, refs)
     return Parsed(
@@ -341,7 +341,7 @@ def parse(
         refs,
         tuple(corrections),
         tuple(hits),
-        asks_itself=intent in CHANGES and shapes.asks_itself(normal, hits, intent),
+        asks_itself=intent in CHANGES and shapes.asks_itself(normal, hits, intent, lexicon),
         days=days,
         proxy=lexicon.proxy.search(normal) is not None,
     )

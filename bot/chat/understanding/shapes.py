@@ -37,12 +37,14 @@ def clauses(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _CLAUSE.finditer(text)]
 
 
-def asks_itself(text: str, hits: list[Hit], intent: str) -> bool:
-    """True when the clause holding the request word is a question (`我能参加吗`)."""
+def asks_itself(text: str, hits: list[Hit], intent: str, lexicon: Lexicon) -> bool:
+    """True when the clause holding the request word is a question (`我能参加吗`), but not
+    one asking the bot to do it for oneself (`能给我报上不?`, `可以帮我报一下吗`)."""
     for start, end in clauses(text):
         clause = text[start:end]
         if plain.is_question(clause) and any(
-            start <= h.start < end and ("intent", intent) in h.tags for h in hits
+            start <= h.start < end and ("intent", intent) in h.tags and not lexicon.asks_bot.search(text[start : h.end])
+            for h in hits
         ):
             return True
     return False
@@ -58,7 +60,8 @@ def can_i(text: str, hits: list[Hit], intent: str, lexicon: Lexicon) -> bool:
         for h in hits:
             if start <= h.start < end and ("intent", intent) in h.tags:
                 before = text[max(start, h.start - _ABLE_REACH) : h.end]
-                if any(word in before for word in lexicon.ability):
+                # `能给我报上不`, `可以帮我报一下吗`: asking the bot to do it, a request.
+                if any(word in before for word in lexicon.ability) and not lexicon.asks_bot.search(before):
                     return True
     return False
 
@@ -71,6 +74,23 @@ def why(text: str, hits: list[Hit], intent: str, lexicon: Lexicon) -> bool:
     )
 
 
+def negated(hits: list[Hit], text: str) -> list[Hit]:
+    """A joining word with a "not" right before it (`不凑热闹了`, `别算我`) says the opposite:
+    a cancel. Not in a "do or not" question (`报不报名`, `去不去`)."""
+    out = []
+    for h in hits:
+        before = text[h.start - 1 : h.start] if h.start else ""
+        if (
+            before in v.NEGATIONS
+            and text[h.start - 2 : h.start - 1] != h.word[0]
+            and text[max(0, h.start - 2) : h.start] not in v.NOT_NEGATING
+            and any(c == "intent" and value in ("signup", "attend", "confirm") for c, value in h.tags)
+        ):
+            h = Hit(h.start - 1, h.end, before + h.word, (("intent", "cancel"),))
+        out.append(h)
+    return out
+
+
 def not_done_before(hits: list[Hit], text: str, lexicon: Lexicon) -> list[Hit]:
     """Request words marked as done before (`我去过`, `参加过`) are no request."""
     done = lexicon.done_before
@@ -81,13 +101,13 @@ def not_done_before(hits: list[Hit], text: str, lexicon: Lexicon) -> list[Hit]:
     return [h for h in hits if not (before(h) and any(c == "intent" and v in ("signup", "attend", "confirm") for c, v in h.tags))]
 
 
-def by_shape(text: str, question: bool, intent: str, weak: bool, refs: Refs) -> tuple[str, bool]:
+def by_shape(text: str, question: bool, intent: str, weak: bool, refs: Refs, lexicon: Lexicon) -> tuple[str, bool]:
     """No request word, but the shape says it: `有讲座吗` asks for a list (weak when it names
     no kind or topic: `明天有雨吗` is no list), `…俺带孙子去` is going."""
     if _EXISTS.search(text):
         return "list", not (refs.kinds or refs.topics or refs.titled)
-    if not question and _GOING.search(text):
-        return "attend", False
+    if not question and _GOING.search(text) and not lexicon.someone_else.match(text):
+        return "attend", False  # not `我孙子今天放风筝去了`: someone else went
     return intent, weak
 
 

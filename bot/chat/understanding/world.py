@@ -146,6 +146,12 @@ class Catalogue:
         return found
 
     @cached_property
+    def title_readings(self) -> dict[int, frozenset[str]]:
+        """Each activity's title characters by their usual reading (a slip of one still counts)."""
+        lexicon = Lexicon.shared()
+        return {item.id: frozenset(r for ch in set(item.plain_title) for r in lexicon.usual_reading(ch)) for item in self.items}
+
+    @cached_property
     def grams(self) -> dict[int, frozenset[str]]:
         return {item.id: frozenset(_bigrams(item.text)) for item in self.items}
 
@@ -251,6 +257,10 @@ class World:
                 else:  # a pair that only sounds like one of the activity's: a little less
                     score += 0.8 * max((weights.get(p, 0.0) for p in self.catalogue.sounding(g) if p in grams), default=0.0)
         return score
+
+    def has_char_in_title(self, item: Item, ch: str) -> bool:
+        """True when the activity's title has the character, or one that reads the same."""
+        return ch in item.plain_title or bool(Lexicon.shared().usual_reading(ch) & self.catalogue.title_readings.get(item.id, frozenset()))
 
     def coverage(self, word: str) -> float:
         """The share of the word's pairs of Chinese characters some activity's text has (as
