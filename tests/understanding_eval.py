@@ -105,6 +105,7 @@ BATCHES = {
     "understanding_eval_6.yaml": "understanding_world_4.yaml",
     "understanding_eval_7.yaml": "understanding_world_5.yaml",
     "understanding_eval_8.yaml": "understanding_world_6.yaml",
+    "understanding_eval_9.yaml": "understanding_world_7.yaml",
 }
 
 
