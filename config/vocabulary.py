@@ -332,6 +332,9 @@ EXISTS_ENDINGS = ("吗", "没有", "没", "不", "么")
 # A request ending in going or coming (`…俺带孙子去`), maybe with a particle after it.
 GOING_ENDINGS = ("去", "来")
 GOING_PARTICLES = ("了", "哈", "呀")
+# Between a "not" and the going word, words of intending that keep it a "not going" (`不打算去了`);
+# any other words there (`不一定去`) leave it unsure: asked, never acted on.
+NEGATED_MODALS = ("打算", "准备", "计划", "想", "再", "要", "用")
 # Particles that close a phrase without being part of it (`老人的`, `报上了`).
 TRAILING_PARTICLES = "的了着过吗么个呢没不"
 # The first person: a left-over word that starts with it is about the sender (`我手艺还行`).

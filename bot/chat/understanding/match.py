@@ -33,9 +33,17 @@ def same_head(item: Item, refs: Refs, world: World) -> bool:
     """No word said ends in a word for a kind of event (`日`, `节`, `赛`…) the activity's title
     lacks: `学雷锋服务日` names a day of service, not 学雷锋便民服务摊 (a name's last
     character says what it is)."""
-    return not any(
-        len(w) >= 3 and w[-1] in EVENT_HEADS and not world.has_char_in_title(item, w[-1]) for w in refs.words
-    )
+    return not any(len(w) >= 3 and w[-1] in EVENT_HEADS and not _qualified_head(item, w, world) for w in refs.words)
+
+
+def _qualified_head(item: Item, word: str, world: World) -> bool:
+    """The title has the event word the name ends in, and the words before it (which event:
+    `象棋` of `象棋比赛`) are the activity's too: a contest of something else is not this one."""
+    if not world.has_char_in_title(item, word[-1]):
+        return False
+    head = 2 if len(word) >= 4 and word[-2:] in item.plain_title else 1
+    qualifier = word[:-head]
+    return len(qualifier) < 2 or world.explains(item, qualifier)
 
 
 def _on_day(item: Item, when: DayMention) -> bool:

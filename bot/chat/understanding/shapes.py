@@ -106,9 +106,26 @@ def by_shape(text: str, question: bool, intent: str, weak: bool, refs: Refs, lex
     no kind or topic: `明天有雨吗` is no list), `…俺带孙子去` is going."""
     if _EXISTS.search(text):
         return "list", not (refs.kinds or refs.topics or refs.titled)
-    if not question and _GOING.search(text) and not lexicon.someone_else.match(text):
+    going = None if question else _GOING.search(text)
+    if going and not lexicon.someone_else.match(text):
+        negation = _negation_before(text, going.start())
+        if negation is not None:
+            # `养生讲座俺不打算去了`: not going; unsure when other words come between (`不一定去`).
+            return "cancel", not _NEGATED_MODAL_RUN.fullmatch(text[negation + 1 : going.start()])
         return "attend", False  # not `我孙子今天放风筝去了`: someone else went
     return intent, weak
+
+
+_NEGATED_MODAL_RUN = re.compile(f"(?:{_any(v.NEGATED_MODALS)})*")
+
+
+def _negation_before(text: str, end: int) -> int | None:
+    """Where the last "not" of the clause before `end` is (`不打算去了`), if there is one."""
+    start = max((text.rfind(mark, 0, end) for mark in _MARKS), default=-1) + 1
+    for i in range(end - 1, start - 1, -1):
+        if text[i] in v.NEGATIONS and text[max(0, i - 1) : i + 1] not in v.NOT_NEGATING:
+            return i
+    return None
 
 
 def without_cue(hits: list[Hit], refs: Refs) -> tuple[str, bool]:
