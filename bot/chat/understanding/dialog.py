@@ -91,6 +91,9 @@ def read_choice(text: str, options: list[dict], lexicon: Lexicon, now: datetime)
             return Answer("chosen", options[n - 1]["id"])
         ids = [o["id"] for o in options]
         return Answer("chosen", n) if n in ids else Answer("again")
+    where = plain.removesuffix("吧")
+    if where in v.CHOICE_FIRST or where in v.CHOICE_LAST:
+        return Answer("chosen", options[0 if where in v.CHOICE_FIRST else -1]["id"])
     # `河那个`: a character or two of one option's title or place, that are no word the bot reads
     # (`活动`) and no yes (`中` is "all right", not 中医养生讲座).
     own = len(plain) <= _SHORT and _HAN.fullmatch(plain) is not None and plain not in lexicon.tags

@@ -36,6 +36,15 @@ def same_head(item: Item, refs: Refs, world: World) -> bool:
     return not any(len(w) >= 3 and w[-1] in EVENT_HEADS and not _qualified_head(item, w, world) for w in refs.words)
 
 
+def other_event(item: Item, refs: Refs, world: World) -> bool:
+    """A name said ends in the event word the title has, but what comes before it is none
+    of the activity's words (`象棋比赛` for 社区广场舞比赛): another event, not found."""
+    return any(
+        len(w) >= 3 and w[-1] in EVENT_HEADS and world.has_char_in_title(item, w[-1]) and not _qualified_head(item, w, world)
+        for w in refs.words
+    )
+
+
 def _qualified_head(item: Item, word: str, world: World) -> bool:
     """The title has the event word the name ends in, and the words before it (which event:
     `象棋` of `象棋比赛`) are the activity's too: a contest of something else is not this one."""
@@ -111,6 +120,8 @@ def _on_day_or_titled(item: Item, refs: Refs) -> bool:
     return (
         _on_day(item, refs.when)
         or any(len(w) >= 2 and w in item.plain_title for w in refs.when_words)
+        # A festival by its own name (`重阳节`), the title without the 节 (重阳登高陪护): that, whatever its date.
+        or any(len(w) >= 3 and w.endswith(v.FESTIVAL) and w[: -len(v.FESTIVAL)] in item.plain_title for w in refs.when_words)
         # A holiday named by what the activity does (`植树节那个活动`): that, whatever its date.
         or any(s in w and s in item.text for w in refs.when_words for s in refs.said)
     )

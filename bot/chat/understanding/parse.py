@@ -256,7 +256,7 @@ def extract(
             named.add(name)
             cover(start, start + len(alias), covered, substance)
     def asking(clause: str) -> bool:
-        return plain.is_question(clause) or lexicon.asks(clause.rstrip(_MARKS))
+        return plain.is_question(clause) or plain.asks_either(clause) or lexicon.asks(clause.rstrip(_MARKS))
 
     words, remarks, residue = _runs(text, covered, filler, substance, word_start, topical, dated, asking, pairs)
     return Refs(
@@ -328,6 +328,8 @@ def parse(
         other, other_weak = classify(hits, lexicon.weak, skip=_ABOUT_THE_BOT)
         if other != "none" or refs.kinds or refs.topics or refs.titled:
             intent, weak = (other, other_weak) if other != "none" else ("detail", True)
+        elif shapes.why_done(normal, hits, lexicon):
+            intent, weak = "detail", False  # `健步走咋取消了` asks why it was, not how to
     if intent == "none" or (weak and intent in ("list", "detail")):
         intent, weak = shapes.by_shape(normal, question or lexicon.asks(normal), intent, weak, refs, lexicon)
     if intent == "none":

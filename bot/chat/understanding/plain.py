@@ -154,9 +154,18 @@ def digits(text: str) -> str:
     return _DIGITS_SAID.sub(lambda m: "".join(_DIGIT_OF[ch] for ch in m.group(0)), text)
 
 
+# "Do or not" (`给不给`, `带不带`) asks about the activity, unless it only asks whether the request is all right (`中不中`).
+_A_NOT_A = re.compile(r"([\u4e00-\u9fff])不\1")
+
+
 def is_question(text: str) -> bool:
     """A `?` or `吗`: the message asks rather than requests."""
     return "?" in text or any(p in text for p in v.QUESTION_PARTICLES)
+
+
+def asks_either(text: str) -> bool:
+    """A "do or not" (`给不给染头发`): the words around it ask about the activity."""
+    return any(m.group(0) not in v.ALL_RIGHT_TAGS for m in _A_NOT_A.finditer(text))
 
 
 def clean(text: str, lexicon: Lexicon) -> Cleaned:

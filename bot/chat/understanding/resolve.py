@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from bot.chat.understanding import plain
 from bot.chat.understanding.family import MEMBERS, OTHER, SELF, Whom, for_whom
 from bot.chat.understanding.lexicon import Lexicon
 from bot.chat.understanding.match import (
@@ -21,6 +22,7 @@ from bot.chat.understanding.match import (
     candidates,
     literal,
     named,
+    other_event,
     same_head,
     select,
     with_remarks,
@@ -138,6 +140,8 @@ def _change(parsed: Parsed, intent: str, pool: list[Item], world: World, lexicon
         item = fit[0]
         # A sign-up also asks when a topic said is not the activity's; among one's own places
         # such a word is rather the reason (`带孙子，来不了了`).
+        if intent == "signup" and other_event(item, refs, world):
+            return Decision("refuse", intent, word, reason="not_found", about=item.id, ids=near(world, refs, lexicon, (item.id,)))
         unsure = not match.explained or (intent == "signup" and not (match.topics_found and same_head(item, refs, world)))
         if parsed.weak or unsure or others or parsed.asks_itself:
             return Decision("ask", intent, word, ids=(item.id,))
@@ -176,7 +180,7 @@ def _browse(parsed: Parsed, world: World, lexicon: Lexicon) -> Decision:
     match = candidates(pool, refs, world, lexicon)
     # Only a day or a place named, and something else said: chatter (`我叫张秀兰，住夕阳楼`).
     day_or_place_only = not (refs.kinds or refs.topics or refs.words or refs.titled or refs.ids)
-    asking = parsed.question or lexicon.asks(parsed.text) or bool(refs.asks)
+    asking = parsed.question or lexicon.asks(parsed.text) or bool(refs.asks) or plain.asks_either(parsed.text)
     only = match.items[0] if len(match.items) == 1 else None
     if parsed.weak and not match.explained and asking and only and (named(only, refs, world) or literal(only, refs, lexicon, True)):
         match = Match(match.items, True)  # a question about one activity, with words of its own (`熊儿河…要带手套吗`)

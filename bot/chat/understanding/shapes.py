@@ -74,6 +74,13 @@ def why(text: str, hits: list[Hit], intent: str, lexicon: Lexicon) -> bool:
     )
 
 
+def why_done(text: str, hits: list[Hit], lexicon: Lexicon) -> bool:
+    """A "how to" word followed by 了 (`咋取消了`): why it happened, not how to do it."""
+    return any(
+        ("intent", "help") in h.tags and lexicon.why.match(h.word) is not None and text[h.end : h.end + 1] == "了" for h in hits
+    )
+
+
 def negated(hits: list[Hit], text: str) -> list[Hit]:
     """A joining word with a "not" right before it (`不凑热闹了`, `别算我`) says the opposite:
     a cancel. Not in a "do or not" question (`报不报名`, `去不去`)."""
@@ -96,7 +103,11 @@ def not_done_before(hits: list[Hit], text: str, lexicon: Lexicon) -> list[Hit]:
     done = lexicon.done_before
 
     def before(hit: Hit) -> bool:
-        return text[hit.end : hit.end + 1] in done and text[hit.end + 1 : hit.end + 2] not in v.DIRECTIONS
+        if text[hit.end : hit.end + 1] in done and text[hit.end + 1 : hit.end + 2] not in v.DIRECTIONS:
+            return True
+        # `我去公园溜达了一圈`: told as done, with how long or how far.
+        clause_end = min((i for i in (text.find(m, hit.end) for m in _MARKS) if i >= 0), default=len(text))
+        return any(word in text[hit.end : clause_end] for word in v.DONE_AMOUNTS)
 
     return [h for h in hits if not (before(h) and any(c == "intent" and v in ("signup", "attend", "confirm") for c, v in h.tags))]
 
