@@ -142,3 +142,20 @@ def test_the_family_fixture_is_what_the_world_says(db, services):
         people = ev.resident(services, world, "checked", family=True)
     member = db.get(Resident, people["豆豆"])
     assert member.proxy_id == people[""] and member.name == "豆豆"
+
+
+def test_not_going_never_confirms_and_a_contest_of_something_else_signs_up_nobody(wx, db, services):
+    world = _world(
+        [
+            {"kind": "lecture", "title": "秋冬养生讲座", "start": "2026-04-28 15:00"},
+            {"kind": "culture", "title": "社区广场舞比赛", "start": "2026-04-30 19:00"},
+        ],
+        holds=[1],
+    )
+    with ev.pinned(world):
+        ev.build(services, world)
+        people = ev.resident(services, world, "me")
+        wx.say("象棋比赛报一个", user="me")
+        assert _places(db, people) == {("", 1): "confirmed"}
+        wx.say("养生讲座俺不打算去了", user="me")
+        assert _places(db, people) == {("", 1): "cancelled"}
