@@ -27,15 +27,20 @@ def assert_counters_exact(db) -> None:  # type: ignore[no-untyped-def]
         ), f"activity {activity.id}"
 
 
+def _people(services, community_id: int, prefix: str, phone_prefix: str, names: str) -> dict:  # type: ignore[no-untyped-def]
+    """A registered resident for each character of `names`, by that character."""
+    return {
+        name: person(services, f"{prefix}-{name}", f"居民{name}", community_id=community_id, phone=f"{phone_prefix}000000{i:02d}")
+        for i, name in enumerate(names)
+    }
+
+
 def test_every_path_that_changes_a_place_keeps_the_counters_exact(services, db, communities, wx):
     soon = utc_now() + timedelta(minutes=10)  # check-in opens 30 minutes before the start
     later = utc_now() + timedelta(days=3)
     on_site = activity_at(services, soon, capacity=2, title="楼院义务清扫")
     lecture = activity_at(services, later, capacity=2, title="反诈骗讲座")
-    people = {
-        name: person(services, f"c-{name}", f"居民{name}", community_id=communities[0], phone=f"138000000{i:02d}")
-        for i, name in enumerate("甲乙丙丁戊己")
-    }
+    people = _people(services, communities[0], "c", "138", "甲乙丙丁戊己")
 
     def run(step) -> None:  # type: ignore[no-untyped-def]
         with services.db.transaction() as session:
@@ -94,10 +99,7 @@ def test_the_consoles_changes_by_hand_keep_the_counters_exact(services, db, comm
     start = utc_now() + timedelta(days=4)
     visit = activity_at(services, start, capacity=1, title="敬老院慰问")
     clash = activity_at(services, start, capacity=5, title="文艺汇演")
-    people = {
-        name: person(services, f"k-{name}", f"居民{name}", community_id=communities[0], phone=f"139000000{i:02d}")
-        for i, name in enumerate("子丑寅卯")
-    }
+    people = _people(services, communities[0], "k", "139", "子丑寅卯")
     organizer = make_organizer(services, "k-organizer")
 
     def run(step) -> None:  # type: ignore[no-untyped-def]

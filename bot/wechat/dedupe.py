@@ -8,7 +8,7 @@ reply and return the very same bytes; copies that arrive later get the stored re
 Per message: one script before the handler (`_BEFORE`) claims the message and, for the
 copy that won, reads what the handler will need (the caller lists the keys: dialog
 state, cursor, the contact gate, a version); one pipeline after it stores the reply
-(`_FINISH`) together with whatever state the handler changed. A copy that finds the
+(`_RELEASE`) together with whatever state the handler changed. A copy that finds the
 message claimed registers as waiting (same script) and blocks on a list (`BLPOP`)
 that the first copy's finish pushes the reply to, once per waiting copy: two calls,
 not a poll (a few more if the wait outlasts a lease: the waiting copy then looks whether
@@ -76,24 +76,20 @@ if held and string.sub(held, 1, string.len(ARGV[5])) == ARGV[5] then
 end
 return {'done', held}
 """
-# KEYS: claim, waiting count, wake-up list. ARGV: reply, keep seconds, wake-up ttl ms.
-_FINISH = """
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+# Ends a claim and wakes the copies waiting on it. KEYS: claim, waiting count, wake-up
+# list. ARGV: what the waiting copies get, wake-up ttl ms, then either `keep` with the
+# reply's seconds (the claim now holds the reply) or `drop` with the claim's token (the
+# claim goes if still ours, so a retry can try again).
+_RELEASE = """
+if ARGV[3] == 'keep' then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[4])
+elseif redis.call('GET', KEYS[1]) == ARGV[4] then
+  redis.call('DEL', KEYS[1])
+end
 local waiting = tonumber(redis.call('GET', KEYS[2]) or '0')
 if waiting > 0 then
   for i = 1, waiting do redis.call('RPUSH', KEYS[3], ARGV[1]) end
-  redis.call('PEXPIRE', KEYS[3], ARGV[3])
-  redis.call('DEL', KEYS[2])
-end
-return waiting
-"""
-# KEYS: claim, waiting count, wake-up list. ARGV: token, retry marker, wake-up ttl ms.
-_DROP = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
-local waiting = tonumber(redis.call('GET', KEYS[2]) or '0')
-if waiting > 0 then
-  for i = 1, waiting do redis.call('RPUSH', KEYS[3], ARGV[2]) end
-  redis.call('PEXPIRE', KEYS[3], ARGV[3])
+  redis.call('PEXPIRE', KEYS[3], ARGV[2])
   redis.call('DEL', KEYS[2])
 end
 return waiting
@@ -216,12 +212,12 @@ class Dedupe:
         except BaseException:
             # Free the message at once, so a waiting copy or WeChat's retry handles it.
             _leases.release(self.redis, k)
-            self.redis.eval(_DROP, 3, k, waiting, woken, token, RETRY, WAITING_TTL_MS)
+            self.redis.eval(_RELEASE, 3, k, waiting, woken, RETRY, WAITING_TTL_MS, "drop", token)
             raise
         _leases.release(self.redis, k)
         # One round trip: what the handler changed first, then the reply (which wakes the waiting copies).
         pipe = self.redis.pipeline(transaction=False)
         write(pipe)
-        pipe.eval(_FINISH, 3, k, waiting, woken, reply, KEEP_SECONDS, WAITING_TTL_MS)
+        pipe.eval(_RELEASE, 3, k, waiting, woken, reply, WAITING_TTL_MS, "keep", KEEP_SECONDS)
         pipe.execute()
         return reply
